@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Every setting the app understands is declared here,
+ * validated once, and a missing or malformed one fails fast with its name.
+ */
+const settingsSchema = z
+  .object({
+    AzureWebJobsStorage: z.string().min(1).optional(),
+    AzureWebJobsStorage__accountName: z.string().min(1).optional(),
+    AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+    AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+    AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
+    AzureWebJobsStorage__clientId: z.string().min(1).optional(),
+    AUTH_MODE: z.enum(['dev', 'entra']).default('entra'),
+    AUTH_AUDIENCE: z.string().min(1).default('api://riskloop'),
+    AUTH_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    DEV_SIGNING_KEY_FILE: z.string().min(1).default('.riskloop/dev-signing-key.json'),
+    SENDGRID_API_KEY: z.string().min(1).optional(),
+    SENDGRID_BASE_URL: z.url().optional(),
+    EMAIL_FROM: z.string().min(3).default('riskloop@example.com'),
+    EMAIL_OUTBOX_DIR: z.string().min(1).default('outbox'),
+    REPORT_BASE_URL: z
+      .url()
+      .default('https://entra.microsoft.com/#view/Microsoft_AAD_IAM/IdentityProtectionMenuBlade'),
+    WEEKLY_DIGEST_SCHEDULE: z.string().min(11).default('0 0 9 * * 1'),
+    ALERT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+    // Set by App Service / Functions in Azure; used only to refuse dev auth there.
+    WEBSITE_INSTANCE_ID: z.string().optional(),
+    WEBSITE_SITE_NAME: z.string().optional(),
+  })
+  .refine(
+    (s) =>
+      s.AzureWebJobsStorage !== undefined ||
+      s.AzureWebJobsStorage__accountName !== undefined ||
+      s.AzureWebJobsStorage__tableServiceUri !== undefined,
+    {
+      message:
+        'AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName / __tableServiceUri must be set',
+      path: ['AzureWebJobsStorage'],
+    },
+  )
+  .refine((s) => !(s.AUTH_MODE === 'dev' && (s.WEBSITE_INSTANCE_ID || s.WEBSITE_SITE_NAME)), {
+    message: 'AUTH_MODE=dev refuses to run inside Azure (WEBSITE_INSTANCE_ID is set); use AUTH_MODE=entra',
+    path: ['AUTH_MODE'],
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates an environment; exported for tests, the app uses {@link getConfig}. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  // Empty strings count as unset: local.settings.json placeholders are often "".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = settingsSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: Settings | undefined;
+
+/** The app's settings, read from the environment on first use. */
+export function getConfig(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}
+
+/** Test hook: forget the cached settings so the next {@link getConfig} re-reads them. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
