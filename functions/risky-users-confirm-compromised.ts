@@ -1,0 +1,15 @@
+import { app } from '@azure/functions';
+import { initiatedBy } from '../shared/auth';
+import { acceptUserAction } from '../shared/engine/feedback';
+import { readJsonBody } from '../shared/http/body';
+import { UserIdsBody } from '../shared/http/feedback-bodies';
+import { noContent } from '../shared/http/respond';
+import { authorizedRoute } from '../shared/http/route';
+
+export const riskyUsersConfirmCompromised = authorizedRoute('userFeedback', async ({ request, principal, tenant, requestId, now }) => {
+  const body = await readJsonBody(request, UserIdsBody);
+  await acceptUserAction(tenant.id, 'confirmUserCompromised', body.userIds, initiatedBy(principal), now);
+  return noContent(requestId);
+});
+
+app.http('risky-users-confirm-compromised', { route: 'identityProtection/riskyUsers/confirmCompromised', methods: ['POST'], authLevel: 'anonymous', handler: riskyUsersConfirmCompromised });

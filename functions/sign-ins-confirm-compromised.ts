@@ -1,0 +1,15 @@
+import { app } from '@azure/functions';
+import { initiatedBy } from '../shared/auth';
+import { acceptSignInAction } from '../shared/engine/feedback';
+import { readJsonBody } from '../shared/http/body';
+import { RequestIdsBody } from '../shared/http/feedback-bodies';
+import { noContent } from '../shared/http/respond';
+import { authorizedRoute } from '../shared/http/route';
+
+export const signInsConfirmCompromised = authorizedRoute('signInFeedback', async ({ request, principal, tenant, requestId, now }) => {
+  const body = await readJsonBody(request, RequestIdsBody);
+  await acceptSignInAction(tenant.id, 'confirmSignInCompromised', body.requestIds, initiatedBy(principal), now);
+  return noContent(requestId);
+});
+
+app.http('sign-ins-confirm-compromised', { route: 'auditLogs/signIns/confirmCompromised', methods: ['POST'], authLevel: 'anonymous', handler: signInsConfirmCompromised });

@@ -1,0 +1,15 @@
+import { app } from '@azure/functions';
+import { initiatedBy } from '../shared/auth';
+import { acceptSignInAction } from '../shared/engine/feedback';
+import { readJsonBody } from '../shared/http/body';
+import { RequestIdsBody } from '../shared/http/feedback-bodies';
+import { noContent } from '../shared/http/respond';
+import { authorizedRoute } from '../shared/http/route';
+
+export const signInsConfirmSafe = authorizedRoute('signInFeedback', async ({ request, principal, tenant, requestId, now }) => {
+  const body = await readJsonBody(request, RequestIdsBody);
+  await acceptSignInAction(tenant.id, 'confirmSignInSafe', body.requestIds, initiatedBy(principal), now);
+  return noContent(requestId);
+});
+
+app.http('sign-ins-confirm-safe', { route: 'auditLogs/signIns/confirmSafe', methods: ['POST'], authLevel: 'anonymous', handler: signInsConfirmSafe });

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Directory object ids and tenant ids: GUIDs, normalised to lower case. */
+export const Guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID')
+  .transform((s) => s.toLowerCase());
+
+/**
+ * Ids that become part of a RowKey (detection ids, request ids). Table Storage forbids
+ * `/ \ # ?` and control characters in keys; we allow a conservative set.
+ */
+export const ExternalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+
+/** ISO 8601 date-time with an offset, normalised to UTC `Z` form. */
+export const IsoDateTime = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s).toISOString());

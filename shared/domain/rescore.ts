@@ -1,0 +1,106 @@
+import type { DerivedState, UserFacts } from './facts';
+import { isActiveState, type RiskDetail, type RiskLevel, type RiskState } from './levels';
+import { detailOf, scoreUser, type SignInView, type UserView } from './scoring';
+
+/** The risk fields of a user as last stored, or undefined for a user never scored. */
+export interface StoredUserRisk {
+  riskLevel: RiskLevel;
+  riskState: RiskState;
+  riskDetail: RiskDetail;
+  riskLastUpdatedDateTime?: string | undefined;
+}
+
+export interface HistoryEntry {
+  /** Stable within the user: re-planning the same facts yields the same key. */
+  key: string;
+  dateTime: string;
+  initiatedBy: string;
+  activity: { detail: RiskDetail; riskEventTypes: string[] };
+  riskLevel: RiskLevel;
+  riskState: RiskState;
+  riskDetail: RiskDetail;
+}
+
+export interface RescorePlan {
+  user: UserView & { riskLastUpdatedDateTime: string | undefined; changed: boolean };
+  detections: Array<{ id: string; state: DerivedState }>;
+  signIns: Array<{ id: string; view: SignInView }>;
+  appliedActionIds: string[];
+  history: HistoryEntry[];
+}
+
+export interface RescoreInput {
+  facts: UserFacts;
+  previous: StoredUserRisk | undefined;
+  storedDetections: ReadonlyMap<string, DerivedState>;
+  storedSignIns: ReadonlyMap<string, SignInView>;
+  now: string;
+}
+
+const sameView = (a: Pick<UserView, 'riskLevel' | 'riskState'>, b: Pick<UserView, 'riskLevel' | 'riskState'>): boolean =>
+  a.riskLevel === b.riskLevel && a.riskState === b.riskState;
+
+/**
+ * Decides what one rescore writes: only what differs from what is stored, so a
+ * repeated rescore of unchanged facts writes nothing but clears `isProcessing`.
+ */
+export function planRescore(input: RescoreInput): RescorePlan {
+  const { facts, previous, now } = input;
+  const score = scoreUser(facts);
+  const history: HistoryEntry[] = [];
+
+  let last: UserView = previous ?? { riskLevel: 'none', riskState: 'none', riskDetail: 'none' };
+  for (const { action, after } of score.actionOutcomes) {
+    if (action.appliedAt === undefined) {
+      // R-S7: every accepted admin action is recorded, even one that changes nothing.
+      history.push({
+        key: `${action.acceptedAt}|a|${action.id}`,
+        dateTime: action.acceptedAt,
+        initiatedBy: action.initiatedBy,
+        activity: {
+          detail: detailOf(action.kind),
+          riskEventTypes: action.kind === 'confirmUserCompromised' ? ['adminConfirmedUserCompromised'] : [],
+        },
+        ...after,
+      });
+    }
+    last = after;
+  }
+  const final = score.user;
+  const changed = previous === undefined ? final.riskState !== 'none' || final.riskLevel !== 'none' : !sameView(previous, final);
+  if (!sameView(last, final)) {
+    const activeTypes = new Set(
+      facts.detections.filter((d) => isActiveState(score.detections.get(d.id)!.riskState)).map((d) => d.riskEventType),
+    );
+    history.push({
+      key: `${now}|s`,
+      dateTime: now,
+      initiatedBy: '',
+      activity: { detail: final.riskDetail, riskEventTypes: [...activeTypes].sort() },
+      ...final,
+    });
+  }
+
+  const detections = [...score.detections]
+    .filter(([id, state]) => !sameDerived(input.storedDetections.get(id), state))
+    .map(([id, state]) => ({ id, state }));
+  const signIns = [...score.signIns]
+    .filter(([id, view]) => {
+      const stored = input.storedSignIns.get(id);
+      return !stored || !sameDerived(stored, view) || stored.riskLevelAggregated !== view.riskLevelAggregated;
+    })
+    .map(([id, view]) => ({ id, view }));
+
+  return {
+    // R-S6: the timestamp moves only when level or state moves.
+    user: { ...final, changed, riskLastUpdatedDateTime: changed ? now : previous?.riskLastUpdatedDateTime },
+    detections,
+    signIns,
+    appliedActionIds: facts.actions.filter((a) => a.appliedAt === undefined).map((a) => a.id),
+    history,
+  };
+}
+
+function sameDerived(a: DerivedState | undefined, b: DerivedState): boolean {
+  return a !== undefined && a.riskState === b.riskState && a.riskDetail === b.riskDetail;
+}

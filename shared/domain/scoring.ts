@@ -1,0 +1,203 @@
+import type { ActionFact, ActionKind, DerivedState, DetectionFact, SignInFact, UserFacts } from './facts';
+import { isActiveState, maxLevel, type RiskDetail, type RiskLevel, type RiskState } from './levels';
+
+/**
+ * Rescoring (SPEC §3, §4): a pure function of one user's stored facts. Facts are
+ * replayed in the order riskloop recorded them, so duplicate or out-of-order queue
+ * delivery always yields the same result (R-X3), and an action only touches what was
+ * recorded before it was accepted (R-S5).
+ */
+
+export interface UserView {
+  riskLevel: RiskLevel;
+  riskState: RiskState;
+  riskDetail: RiskDetail;
+}
+
+export interface SignInView extends DerivedState {
+  riskLevelAggregated: RiskLevel;
+}
+
+/** The user's state right after one action was applied: the audit record of R-S7. */
+export interface ActionOutcome {
+  action: ActionFact;
+  after: UserView;
+}
+
+export interface Score {
+  user: UserView;
+  detections: Map<string, DerivedState>;
+  signIns: Map<string, SignInView>;
+  /** Outcomes of every action, in acceptance order. */
+  actionOutcomes: ActionOutcome[];
+}
+
+const actionDetail: Record<ActionKind, RiskDetail> = {
+  confirmSignInSafe: 'adminConfirmedSigninSafe',
+  confirmSignInCompromised: 'adminConfirmedSigninCompromised',
+  dismissSignIn: 'adminDismissedRiskForSignIn',
+  confirmUserCompromised: 'adminConfirmedUserCompromised',
+  dismissUser: 'adminDismissedAllRiskForUser',
+  confirmUserSafe: 'adminConfirmedAccountSafe',
+  adminPasswordReset: 'adminGeneratedTemporaryPassword',
+  selfServicePasswordReset: 'userPerformedSecuredPasswordReset',
+  securePasswordChange: 'userPerformedSecuredPasswordChange',
+  mfaPassed: 'userPassedMFADrivenByRiskBasedPolicy',
+};
+
+export function detailOf(kind: ActionKind): RiskDetail {
+  return actionDetail[kind];
+}
+
+/** What a sign-in action does to the sign-in and its detections. */
+const signInActionState: Partial<Record<ActionKind, RiskState>> = {
+  confirmSignInSafe: 'confirmedSafe',
+  confirmSignInCompromised: 'confirmedCompromised',
+  dismissSignIn: 'dismissed',
+  mfaPassed: 'remediated',
+};
+
+/** What a user-wide action does to every active detection and risky sign-in of the user. */
+const userClosingState: Partial<Record<ActionKind, RiskState>> = {
+  dismissUser: 'dismissed',
+  confirmUserSafe: 'confirmedSafe',
+  adminPasswordReset: 'remediated',
+  selfServicePasswordReset: 'remediated',
+  securePasswordChange: 'remediated',
+};
+
+type Event =
+  | { at: string; order: 0; id: string; detection: DetectionFact }
+  | { at: string; order: 1; id: string; signIn: SignInFact }
+  | { at: string; order: 2; id: string; action: ActionFact };
+
+/** Replay order: time recorded; at equal times facts before actions (an R-F3 detection precedes its own action). */
+function timeline(facts: UserFacts): Event[] {
+  const events: Event[] = [
+    ...facts.detections.map((d) => ({ at: d.recordedAt, order: 0 as const, id: d.id, detection: d })),
+    ...facts.signIns.map((s) => ({ at: s.recordedAt, order: 1 as const, id: s.id, signIn: s })),
+    ...facts.actions.map((a) => ({ at: a.acceptedAt, order: 2 as const, id: a.id, action: a })),
+  ];
+  return events.sort((x, y) =>
+    x.at !== y.at ? (x.at < y.at ? -1 : 1) : x.order !== y.order ? x.order - y.order : x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
+}
+
+class Replay {
+  readonly detections = new Map<string, DetectionFact>();
+  readonly detectionState = new Map<string, DerivedState>();
+  /** Sign-ins known so far, by request id; includes ids only referenced by detections. */
+  readonly signInIds = new Set<string>();
+  /** A state set on a sign-in by an action, until a newer detection of it reopens it. */
+  readonly signInAction = new Map<string, DerivedState>();
+  /** A state set on the user by an action, until a newer detection makes the user atRisk (R-S4). */
+  userAction: DerivedState | undefined;
+  /** Mentioned by R-S3: level stays high while this state stands. */
+  compromised = false;
+
+  addDetection(d: DetectionFact): void {
+    this.detections.set(d.id, d);
+    this.detectionState.set(d.id, { riskState: 'atRisk', riskDetail: 'none' });
+    if (d.requestId) {
+      this.signInIds.add(d.requestId);
+      this.signInAction.delete(d.requestId);
+    }
+    // An R-F3 detection is recorded just before its own action; any other new detection is new risk.
+    this.userAction = undefined;
+    this.compromised = false;
+  }
+
+  addSignIn(s: SignInFact): void {
+    this.signInIds.add(s.id);
+  }
+
+  signInView(requestId: string): SignInView {
+    const set = this.signInAction.get(requestId);
+    if (set) {
+      const riskLevelAggregated: RiskLevel = set.riskState === 'confirmedCompromised' ? 'high' : 'none';
+      return { ...set, riskLevelAggregated };
+    }
+    const level = maxLevel(this.activeDetections((d) => d.requestId === requestId).map((d) => d.riskLevel));
+    return { riskState: level === 'none' ? 'none' : 'atRisk', riskDetail: 'none', riskLevelAggregated: level };
+  }
+
+  userView(): UserView {
+    const signInLevels = [...this.signInIds].map((id) => this.signInView(id)).filter((v) => isActiveState(v.riskState));
+    const level = this.compromised
+      ? 'high'
+      : maxLevel([
+          ...this.activeDetections(() => true).map((d) => d.riskLevel),
+          ...signInLevels.map((v) => v.riskLevelAggregated),
+        ]);
+    if (this.userAction) return { riskLevel: level, ...this.userAction };
+    return { riskLevel: level, riskState: level === 'none' ? 'none' : 'atRisk', riskDetail: 'none' };
+  }
+
+  apply(action: ActionFact): void {
+    const detail = detailOf(action.kind);
+    const signInState = signInActionState[action.kind];
+    if (signInState && action.requestId) {
+      this.applyToSignIn(action.requestId, signInState, detail);
+      return;
+    }
+    if (action.kind === 'confirmUserCompromised') {
+      this.userAction = { riskState: 'confirmedCompromised', riskDetail: detail };
+      this.compromised = true;
+      return;
+    }
+    const closing = userClosingState[action.kind];
+    if (closing) {
+      for (const id of this.signInIds) {
+        if (isActiveState(this.signInView(id).riskState)) this.signInAction.set(id, { riskState: closing, riskDetail: detail });
+      }
+      for (const d of this.activeDetections(() => true)) {
+        this.detectionState.set(d.id, { riskState: closing, riskDetail: detail });
+      }
+      this.userAction = { riskState: closing, riskDetail: detail };
+      this.compromised = false;
+    }
+  }
+
+  private applyToSignIn(requestId: string, state: RiskState, detail: RiskDetail): void {
+    const before = this.userView();
+    this.signInIds.add(requestId);
+    this.signInAction.set(requestId, { riskState: state, riskDetail: detail });
+    for (const d of this.detections.values()) {
+      if (d.requestId === requestId && isActiveState(this.detectionState.get(d.id)!.riskState)) {
+        this.detectionState.set(d.id, { riskState: state, riskDetail: detail });
+      }
+    }
+    if (state === 'confirmedCompromised') {
+      // R-F2: the user becomes confirmedCompromised with the sign-in's detail.
+      this.userAction = { riskState: 'confirmedCompromised', riskDetail: detail };
+      this.compromised = true;
+      return;
+    }
+    // R-F1, R-F9, R-F5 (mfaPassed): if this closed the user's last risk, the user takes the action's state.
+    const after = this.userView();
+    if (before.riskLevel !== 'none' && after.riskLevel === 'none') {
+      this.userAction = { riskState: state, riskDetail: detail };
+    }
+  }
+
+  private activeDetections(where: (d: DetectionFact) => boolean): DetectionFact[] {
+    return [...this.detections.values()].filter((d) => where(d) && isActiveState(this.detectionState.get(d.id)!.riskState));
+  }
+}
+
+/** Scores one user from its facts (R-S1…R-S5, R-F1…R-F9). */
+export function scoreUser(facts: UserFacts): Score {
+  const replay = new Replay();
+  const actionOutcomes: ActionOutcome[] = [];
+  for (const event of timeline(facts)) {
+    if ('detection' in event) replay.addDetection(event.detection);
+    else if ('signIn' in event) replay.addSignIn(event.signIn);
+    else {
+      replay.apply(event.action);
+      actionOutcomes.push({ action: event.action, after: replay.userView() });
+    }
+  }
+  const signIns = new Map<string, SignInView>();
+  for (const s of facts.signIns) signIns.set(s.id, replay.signInView(s.id));
+  return { user: replay.userView(), detections: replay.detectionState, signIns, actionOutcomes };
+}

@@ -1,0 +1,65 @@
+/**
+ * Key design of the one table, `riskloop`.
+ *
+ * PartitionKey = tenant id. Everything of a tenant lives in one partition so that any
+ * set of writes for a tenant (a user's facts, its read projection, the pending alert
+ * rows, the pointers) can go into one batch transaction, atomic and ETag-checked.
+ *
+ * RowKey prefixes (ids are validated to contain none of `/ \ # ?` or control chars):
+ *
+ * | RowKey                              | what                                                   |
+ * | ----------------------------------- | ------------------------------------------------------ |
+ * | `t|profile`                         | tenant: displayName, license (onboarded = exists)      |
+ * | `t|settings|{name}`                 | usersAtRiskAlert / weeklyDigest settings               |
+ * | `g|{assignmentId}`                  | directory role assignment                              |
+ * | `u|{userId}`                        | user: directory attributes + scoring state; its ETag is the user's lock |
+ * | `u|{userId}|a|{actionId}`           | accepted feedback action / remediation event           |
+ * | `u|{userId}|d|{detectionId}`        | risk detection with its derived state                  |
+ * | `u|{userId}|s|{requestId}`          | sign-in with its derived risk                          |
+ * | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
+ * | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
+ * | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
+ * | `n|{inverted time}|{id}`            | notification log, newest first                         |
+ *
+ * Rescoring one user is ONE range query: `u|{id}` up to (not incl.) `u|{id}|z` returns the
+ * user row, actions, detections and sign-ins, and skips the ever-growing history.
+ */
+export const TABLE_NAME = 'riskloop';
+
+export const keys = {
+  tenantProfile: 't|profile',
+  settings: (name: 'usersAtRiskAlert' | 'weeklyDigest') => `t|settings|${name}`,
+  roleAssignment: (id: string) => `g|${id}`,
+  roleAssignmentRange: { from: 'g|', to: 'g}' },
+  user: (userId: string) => `u|${userId}`,
+  action: (userId: string, actionId: string) => `u|${userId}|a|${actionId}`,
+  detection: (userId: string, detectionId: string) => `u|${userId}|d|${detectionId}`,
+  signIn: (userId: string, requestId: string) => `u|${userId}|s|${requestId}`,
+  history: (userId: string, key: string) => `u|${userId}|z|${key}`,
+  historyRange: (userId: string) => ({ from: `u|${userId}|z|`, to: `u|${userId}|z}` }),
+  /** The user row and every fact of the user, without history. */
+  userFactsRange: (userId: string) => ({ from: `u|${userId}`, to: `u|${userId}|z` }),
+  usersRange: { from: 'u|', to: 'u}' },
+  userDetectionsRange: (userId: string) => ({ from: `u|${userId}|d|`, to: `u|${userId}|d}` }),
+  userSignInsRange: (userId: string) => ({ from: `u|${userId}|s|`, to: `u|${userId}|s}` }),
+  riskyUser: (userId: string) => `r|${userId}`,
+  riskyUsersRange: { from: 'r|', to: 'r}' },
+  detectionPointer: (id: string) => `i|d|${id}`,
+  signInPointer: (id: string) => `i|s|${id}`,
+  notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
+  notificationsRange: { from: 'n|', to: 'n}' },
+} as const;
+
+/** Row types, stored in every row's `rowType` column so scans can filter on it. */
+export type RowType =
+  | 'tenant'
+  | 'settings'
+  | 'roleAssignment'
+  | 'user'
+  | 'action'
+  | 'detection'
+  | 'signIn'
+  | 'history'
+  | 'riskyUser'
+  | 'pointer'
+  | 'notification';

@@ -1,0 +1,87 @@
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { isNotFound } from './errors';
+
+/** Largest batch Table Storage accepts in one transaction. */
+export const MAX_BATCH = 100;
+
+/** All rows of one partition whose RowKey lies in [from, to), optionally narrowed by a filter. */
+export async function queryRange<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  range: { from: string; to: string },
+  extraFilter?: string,
+  select?: string[],
+): Promise<Array<T & { partitionKey: string; rowKey: string; etag: string }>> {
+  let filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
+  if (extraFilter) filter += ` and (${extraFilter})`;
+  const rows: Array<T & { partitionKey: string; rowKey: string; etag: string }> = [];
+  for await (const row of table.listEntities<T>({ queryOptions: { filter, ...(select ? { select } : {}) } })) {
+    rows.push(row as T & { partitionKey: string; rowKey: string; etag: string });
+  }
+  return rows;
+}
+
+/** One entity, or undefined when it does not exist. */
+export async function getOptional<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<(T & { etag: string }) | undefined> {
+  try {
+    return (await table.getEntity<T>(partitionKey, rowKey)) as T & { etag: string };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Point-reads many RowKeys of one partition with as few round trips as the service's
+ * limit of 15 comparisons per filter allows.
+ */
+export async function getMany<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKeys: readonly string[],
+): Promise<Map<string, T & { rowKey: string; etag: string }>> {
+  const found = new Map<string, T & { rowKey: string; etag: string }>();
+  const unique = [...new Set(rowKeys)];
+  const chunks: string[][] = [];
+  for (let i = 0; i < unique.length; i += 14) chunks.push(unique.slice(i, i + 14));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const ors = chunk.map((rowKey) => odata`RowKey eq ${rowKey}`).join(' or ');
+      const filter = `${odata`PartitionKey eq ${partitionKey}`} and (${ors})`;
+      for await (const row of table.listEntities<T>({ queryOptions: { filter } })) {
+        const typed = row as T & { rowKey: string; etag: string };
+        found.set(typed.rowKey, typed);
+      }
+    }),
+  );
+  return found;
+}
+
+/**
+ * Submits actions of one partition in transactions of at most 100. Groups are never
+ * split across transactions, so rows that must change together (a detection and its
+ * pointer) do. Returns the number of transactions sent.
+ */
+export async function submitGroups(table: TableClient, groups: ReadonlyArray<ReadonlyArray<TransactionAction>>): Promise<number> {
+  let batch: TransactionAction[] = [];
+  let sent = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await table.submitTransaction(batch);
+    sent += 1;
+    batch = [];
+  };
+  for (const group of groups) {
+    if (group.length > MAX_BATCH) throw new Error(`a group of ${group.length} rows exceeds one transaction`);
+    if (batch.length + group.length > MAX_BATCH) await flush();
+    batch.push(...group);
+  }
+  await flush();
+  return sent;
+}
+
+export type Entity = TableEntity<Record<string, string | number | boolean>>;

@@ -1,0 +1,74 @@
+import type { TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import { assignmentId, License, type DirectoryUser, type RoleAssignment, type TenantProfile } from '../domain/tenant';
+import { getStorage } from './clients';
+import { toEntity } from './entities';
+import { keys } from './keys';
+import { getOptional, submitGroups } from './table';
+
+const ProfileRow = z.object({ displayName: z.string(), license: License });
+
+export interface Tenant {
+  id: string;
+  displayName: string;
+  license: License;
+}
+
+const cache = new Map<string, { at: number; tenant: Tenant | undefined }>();
+const CACHE_MS = 30_000;
+
+/** The tenant's profile, or undefined when it is not onboarded. Cached briefly per process. */
+export async function getTenant(tenantId: string, fresh = false): Promise<Tenant | undefined> {
+  const hit = cache.get(tenantId);
+  if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.tenant;
+  const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, keys.tenantProfile);
+  const tenant = row ? { id: tenantId, ...ProfileRow.parse(row) } : undefined;
+  cache.set(tenantId, { at: Date.now(), tenant });
+  return tenant;
+}
+
+export async function putTenant(profile: TenantProfile): Promise<void> {
+  await getStorage().table.upsertEntity(
+    { partitionKey: profile.id, rowKey: keys.tenantProfile, rowType: 'tenant', displayName: profile.displayName, license: profile.license },
+    'Replace',
+  );
+  cache.delete(profile.id);
+}
+
+/** Imports directory users and role assignments; merging, so risk fields on user rows survive. */
+export async function importDirectory(tenantId: string, users: readonly DirectoryUser[], assignments: readonly RoleAssignment[]): Promise<void> {
+  const rows: TransactionAction[][] = [
+    ...users.map((u): TransactionAction[] => [
+      [
+        'upsert',
+        {
+          partitionKey: tenantId,
+          rowKey: keys.user(u.id),
+          ...toEntity({
+            rowType: 'user',
+            userId: u.id,
+            userPrincipalName: u.userPrincipalName,
+            displayName: u.displayName,
+            mail: u.mail ?? '',
+            otherMails: u.otherMails,
+            createdDateTime: u.createdDateTime,
+            inDirectory: true,
+          }),
+        },
+        'Merge',
+      ],
+    ]),
+    ...assignments.map((a): TransactionAction[] => [
+      [
+        'upsert',
+        {
+          partitionKey: tenantId,
+          rowKey: keys.roleAssignment(assignmentId(a)),
+          ...toEntity({ rowType: 'roleAssignment', ...a, activations: a.activations ?? [] }),
+        },
+        'Replace',
+      ],
+    ]),
+  ];
+  await submitGroups(getStorage().table, rows);
+}

@@ -1,0 +1,180 @@
+import type { TransactionAction } from '@azure/data-tables';
+import type { UserFacts } from '../domain/facts';
+import type { RescorePlan, StoredUserRisk } from '../domain/rescore';
+import type { SignInView } from '../domain/scoring';
+import type { DerivedState } from '../domain/facts';
+import { getStorage } from './clients';
+import { ActionRow, DetectionRow, SignInRow, UserRow, actionFactOf, detectionFactOf, signInFactOf, toEntity } from './entities';
+import { keys } from './keys';
+import { queryRange, submitGroups } from './table';
+
+/** Everything one rescore needs, from ONE range query. */
+export interface UserSnapshot {
+  user: UserRow | undefined;
+  facts: UserFacts;
+  previous: StoredUserRisk | undefined;
+  storedDetections: Map<string, DerivedState>;
+  storedSignIns: Map<string, SignInView>;
+  detectionRows: Map<string, DetectionRow>;
+}
+
+export async function readUserSnapshot(tenantId: string, userId: string): Promise<UserSnapshot> {
+  const rows = await queryRange<Record<string, unknown>>(getStorage().table, tenantId, keys.userFactsRange(userId));
+  let user: UserRow | undefined;
+  const detections: DetectionRow[] = [];
+  const signIns: Array<ReturnType<typeof SignInRow.parse>> = [];
+  const actions: Array<ReturnType<typeof ActionRow.parse>> = [];
+  for (const row of rows) {
+    switch (row.rowType) {
+      case 'user':
+        user = UserRow.parse(row);
+        break;
+      case 'detection':
+        detections.push(DetectionRow.parse(row));
+        break;
+      case 'signIn':
+        signIns.push(SignInRow.parse(row));
+        break;
+      case 'action':
+        actions.push(ActionRow.parse(row));
+        break;
+      default:
+        break;
+    }
+  }
+  const previous: StoredUserRisk | undefined =
+    user?.riskLevel && user.riskState && user.riskDetail
+      ? {
+          riskLevel: user.riskLevel,
+          riskState: user.riskState,
+          riskDetail: user.riskDetail,
+          riskLastUpdatedDateTime: user.riskLastUpdatedDateTime,
+        }
+      : undefined;
+  return {
+    user,
+    previous,
+    facts: {
+      userId,
+      detections: detections.map(detectionFactOf),
+      signIns: signIns.map(signInFactOf),
+      actions: actions.map(actionFactOf),
+    },
+    storedDetections: new Map(detections.map((d) => [d.id, { riskState: d.riskState, riskDetail: d.riskDetail }])),
+    storedSignIns: new Map(
+      signIns.map((s) => [s.id, { riskState: s.riskState, riskDetail: s.riskDetail, riskLevelAggregated: s.riskLevelAggregated }]),
+    ),
+    detectionRows: new Map(detections.map((d) => [d.id, d])),
+  };
+}
+
+/** The name a user is shown with: the directory's, else the latest sign-in's. */
+export function displayIdentity(snapshot: UserSnapshot): { userPrincipalName: string; userDisplayName: string } {
+  const latest = [...snapshot.facts.signIns].sort((a, b) => (a.createdDateTime < b.createdDateTime ? 1 : -1))[0];
+  return {
+    userPrincipalName: snapshot.user?.userPrincipalName ?? latest?.userPrincipalName ?? '',
+    userDisplayName: snapshot.user?.displayName ?? latest?.userDisplayName ?? '',
+  };
+}
+
+/**
+ * Writes a rescore. Derived detection and sign-in states go first (idempotent); the
+ * last transaction carries the user row, checked against the ETag read by
+ * {@link readUserSnapshot}, together with the projection, history, applied actions and
+ * `extra` rows (alert bookkeeping). A concurrent change fails that transaction (412/409)
+ * and the caller re-reads and re-plans.
+ */
+export async function commitRescore(
+  tenantId: string,
+  snapshot: UserSnapshot,
+  plan: RescorePlan,
+  now: string,
+  extraUserFields: Record<string, unknown>,
+  extra: readonly TransactionAction[],
+): Promise<number> {
+  const { table } = getStorage();
+  const userId = snapshot.facts.userId;
+  const identity = displayIdentity(snapshot);
+  const derived: TransactionAction[] = [
+    ...plan.detections.map(
+      ({ id, state }): TransactionAction => [
+        'update',
+        { partitionKey: tenantId, rowKey: keys.detection(userId, id), ...state, lastUpdatedDateTime: now },
+        'Merge',
+      ],
+    ),
+    ...plan.signIns.map(
+      ({ id, view }): TransactionAction => ['update', { partitionKey: tenantId, rowKey: keys.signIn(userId, id), ...view }, 'Merge'],
+    ),
+  ];
+  const userFields = toEntity({
+    rowType: 'user',
+    userId,
+    riskLevel: plan.user.riskLevel,
+    riskState: plan.user.riskState,
+    riskDetail: plan.user.riskDetail,
+    riskLastUpdatedDateTime: plan.user.riskLastUpdatedDateTime,
+    isProcessing: false,
+    ...extraUserFields,
+  });
+  const userAction: TransactionAction = snapshot.user
+    ? ['update', { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields }, 'Merge', { etag: snapshot.user.etag! }]
+    : ['create', { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields }];
+  const final: TransactionAction[] = [
+    userAction,
+    ...plan.appliedActionIds.map(
+      (id): TransactionAction => ['update', { partitionKey: tenantId, rowKey: keys.action(userId, id), appliedAt: now }, 'Merge'],
+    ),
+    ...plan.history.map(
+      (h): TransactionAction => [
+        'upsert',
+        {
+          partitionKey: tenantId,
+          rowKey: keys.history(userId, h.key),
+          ...toEntity({
+            rowType: 'history',
+            userId,
+            dateTime: h.dateTime,
+            initiatedBy: h.initiatedBy,
+            activityDetail: h.activity.detail,
+            riskEventTypes: h.activity.riskEventTypes,
+            riskLevel: h.riskLevel,
+            riskState: h.riskState,
+            riskDetail: h.riskDetail,
+          }),
+        },
+        'Replace',
+      ],
+    ),
+    ...extra,
+  ];
+  if (plan.user.riskState !== 'none') {
+    final.push([
+      'upsert',
+      {
+        partitionKey: tenantId,
+        rowKey: keys.riskyUser(userId),
+        ...toEntity({
+          rowType: 'riskyUser',
+          userId,
+          ...identity,
+          riskLevel: plan.user.riskLevel,
+          riskState: plan.user.riskState,
+          riskDetail: plan.user.riskDetail,
+          riskLastUpdatedDateTime: plan.user.riskLastUpdatedDateTime,
+          isProcessing: false,
+        }),
+      },
+      'Replace',
+    ]);
+  }
+  // Derived rows in their own transactions first; the locked transaction last.
+  const sent = await submitGroups(table, chunk(derived, 100));
+  return sent + (await submitGroups(table, [final]));
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

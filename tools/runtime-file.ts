@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * `npm start` writes where its embedded storage and host listen, so `npm run seed` and
+ * `npm run token` in another terminal use the same ones. Git-ignored, like the dev key.
+ */
+export const RUNTIME_FILE = path.join('.riskloop', 'runtime.json');
+
+export interface RuntimeInfo {
+  pid: number;
+  url: string;
+  connectionString: string;
+}
+
+export function writeRuntime(info: RuntimeInfo): void {
+  fs.mkdirSync(path.dirname(RUNTIME_FILE), { recursive: true });
+  fs.writeFileSync(RUNTIME_FILE, JSON.stringify(info, null, 2), { mode: 0o600 });
+}
+
+export function removeRuntime(): void {
+  fs.rmSync(RUNTIME_FILE, { force: true });
+}
+
+/** The running `npm start`'s info, or undefined when none is running. */
+export function readRuntime(): RuntimeInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(RUNTIME_FILE, 'utf8')) as RuntimeInfo;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Points this process at the storage `npm start` uses, unless AzureWebJobsStorage is set. */
+export function useRunningStorage(): void {
+  if (process.env.AzureWebJobsStorage) return;
+  const info = readRuntime();
+  if (!info) {
+    throw new Error('AzureWebJobsStorage is not set and no `npm start` is running; start the service or set the connection string.');
+  }
+  process.env.AzureWebJobsStorage = info.connectionString;
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { mintDevToken } from '../shared/auth';
+import { startAzurite, type AzuriteInstance } from './azurite';
+import { startLocalHost, type LocalHost } from './local-host';
+import { removeRuntime, writeRuntime } from './runtime-file';
+
+/**
+ * `npm start`: the function app on the local host, on an embedded in-memory Azurite
+ * (or the storage in AzureWebJobsStorage), with the demo tenants loaded, a dev token
+ * and example calls printed. Ctrl-C stops all of it.
+ */
+const DEMO_SEEDS = ['seeds/contoso-demo.json', 'seeds/fabrikam-free.json'];
+
+function localSettings(): Record<string, string> {
+  // Like Core Tools: local.settings.json "Values" become environment variables; real env wins.
+  const file = 'local.settings.json';
+  if (!fs.existsSync(file)) return {};
+  const values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
+  return Object.fromEntries(Object.entries(values).filter(([key, value]) => process.env[key] === undefined && value !== ''));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const env: Record<string, string> = { AUTH_MODE: 'dev', ...localSettings() };
+  for (const [key, value] of Object.entries(env)) process.env[key] ??= value;
+
+  let azurite: AzuriteInstance | undefined;
+  if (!process.env.AzureWebJobsStorage) {
+    azurite = await startAzurite();
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+    console.log('Embedded Azurite (in memory) started.');
+  } else {
+    console.log('Using the storage in AzureWebJobsStorage.');
+  }
+
+  let host: LocalHost | undefined;
+  const stop = async (): Promise<void> => {
+    removeRuntime();
+    await host?.stop();
+    await azurite?.stop();
+  };
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('\nStopping…');
+      void stop().then(() => process.exit(0));
+    });
+  }
+
+  host = await startLocalHost({ appDir: process.cwd(), port: Number(process.env.PORT ?? 7071) });
+  writeRuntime({ pid: process.pid, url: host.url, connectionString: process.env.AzureWebJobsStorage });
+
+  const [{ SeedFile }, { loadSeed }] = await Promise.all([import('../shared/domain/seed-file'), import('../shared/engine/seed')]);
+  const seeds = DEMO_SEEDS.map((file) => SeedFile.parse(JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'))));
+  for (const seed of seeds) await loadSeed(seed);
+
+  const demo = seeds[0]!.tenant.id;
+  const keyFile = process.env.DEV_SIGNING_KEY_FILE ?? '.riskloop/dev-signing-key.json';
+  const audience = process.env.AUTH_AUDIENCE ?? 'api://riskloop';
+  const token = await mintDevToken({
+    keyFile,
+    audience,
+    tenantId: demo,
+    objectId: '00000002-aaaa-4bbb-8ccc-000000000002',
+    wids: ['194ae4cb-b126-40b2-bd5b-6091b380977d'],
+    minutes: 8 * 60,
+  });
+  const base = `${host.url}/v1.0`;
+  console.log(`
+riskloop is running at ${base} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+Demo tenants: ${seeds.map((s) => `${s.tenant.displayName} ${s.tenant.id}`).join('; ')}
+
+A Security Administrator dev token for the demo tenant (valid 8 h):
+export TOKEN='${token}'
+
+Try:
+curl -s ${base}/riskloop/health
+curl -s -H "Authorization: Bearer $TOKEN" "${base}/identityProtection/riskyUsers?\\$filter=riskLevel%20eq%20'high'"
+curl -s -H "Authorization: Bearer $TOKEN" ${base}/identityProtection/riskDetections
+curl -s -H "Authorization: Bearer $TOKEN" ${base}/auditLogs/signIns
+curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+     -d '{"userIds":["00000015-aaaa-4bbb-8ccc-000000000015"]}' ${base}/identityProtection/riskyUsers/confirmCompromised
+More tokens:  npm run -s token -- --tenant ${demo} --user <oid> --wids SecurityReader
+Load a file:  npm run seed -- seeds/fabrikam-free.json
+Press Ctrl-C to stop.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  removeRuntime();
+  process.exit(1);
+});
