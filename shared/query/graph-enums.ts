@@ -1,0 +1,42 @@
+/**
+ * Members of the Graph enums the list routes filter on. The order of each list is the order
+ * `gt`/`ge`/`lt`/`le` use: riskLevel puts the real levels first as SPEC §1 ranks them
+ * (none < low < medium < high), the others keep Graph's declaration order.
+ */
+export const riskLevelValues = ['none', 'low', 'medium', 'high', 'hidden', 'unknownFutureValue'] as const;
+
+export const riskStateValues = [
+  'none',
+  'confirmedSafe',
+  'remediated',
+  'dismissed',
+  'atRisk',
+  'confirmedCompromised',
+  'unknownFutureValue',
+] as const;
+
+export const riskDetailValues = [
+  'none',
+  'adminConfirmedSigninSafe',
+  'adminConfirmedSigninCompromised',
+  'adminConfirmedUserCompromised',
+  'adminConfirmedAccountSafe',
+  'adminDismissedAllRiskForUser',
+  'adminDismissedRiskForSignIn',
+  'adminGeneratedTemporaryPassword',
+  'userPerformedSecuredPasswordReset',
+  'userPerformedSecuredPasswordChange',
+  'userPassedMFADrivenByRiskBasedPolicy',
+  'hidden',
+  'unknownFutureValue',
+] as const;
+
+export const riskDetectionTimingTypeValues = [
+  'notDefined',
+  'realtime',
+  'nearRealtime',
+  'offline',
+  'unknownFutureValue',
+] as const;
+
+export const activityTypeValues = ['signin', 'user', 'servicePrincipal', 'unknownFutureValue'] as const;

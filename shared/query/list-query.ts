@@ -1,0 +1,91 @@
+import { badRequest } from '../errors';
+import type { EntitySet } from './entity-set';
+import type { FilterNode } from './filter-ast';
+import { quoteForMessage } from './filter-error';
+import { parseFilter } from './filter-parser';
+import { parseOrderBy, type OrderBy } from './order-by';
+import { queryFingerprint } from './query-fingerprint';
+import { parseSelect } from './select';
+import { decodeSkipToken, type DecodedSkipToken } from './skip-token';
+import { parseTop } from './top';
+
+/** The validated query options of one list request. */
+export interface ListQuery {
+  readonly filter?: FilterNode;
+  readonly select?: readonly string[];
+  readonly top: number;
+  readonly orderBy?: OrderBy;
+  readonly skipToken?: DecodedSkipToken;
+  /** Pass to `encodeSkipToken` when building this response's nextLink. */
+  readonly fingerprint: string;
+}
+
+export interface ListQueryOptions {
+  /** See `SkipTokenExpectation.isTenantPartitionKey`; defaults to equality with the tenant id. */
+  readonly isTenantPartitionKey?: (partitionKey: string) => boolean;
+}
+
+type SupportedOption = '$filter' | '$select' | '$top' | '$orderby' | '$skiptoken';
+const supportedOptions = new Set<string>(['$filter', '$select', '$top', '$orderby', '$skiptoken']);
+
+/**
+ * The one entry point for list routes: validates every `$`-prefixed option against the entity
+ * set (SPEC §7) and decodes `$skiptoken` for the caller's tenant. Option names match
+ * case-insensitively; unsupported (`$expand`, `$search`, `$count`, …) and repeated options
+ * are 400s naming them. Parameters without `$` (e.g. the Functions `code` key) are ignored.
+ * Values must already be decoded (`URLSearchParams` does that; see `decodeQueryValue`).
+ */
+export function parseListQuery(
+  params: URLSearchParams | Readonly<Record<string, string | undefined>>,
+  entitySet: EntitySet,
+  tenantId: string,
+  options: ListQueryOptions = {},
+): ListQuery {
+  const raw = collectOptions(params, entitySet);
+  const filter = raw.$filter === undefined ? undefined : parseFilter(raw.$filter, entitySet);
+  const select = raw.$select === undefined ? undefined : parseSelect(raw.$select, entitySet);
+  const top = raw.$top === undefined ? entitySet.top.default : parseTop(raw.$top, entitySet);
+  const orderBy = raw.$orderby === undefined ? undefined : parseOrderBy(raw.$orderby, entitySet);
+  const fingerprint = queryFingerprint(entitySet.name, { filter, select, top, orderBy });
+  const skipToken =
+    raw.$skiptoken === undefined
+      ? undefined
+      : decodeSkipToken(raw.$skiptoken, {
+          tenantId,
+          queryFingerprint: fingerprint,
+          ...(options.isTenantPartitionKey && { isTenantPartitionKey: options.isTenantPartitionKey }),
+        });
+  return {
+    ...(filter && { filter }),
+    ...(select && { select }),
+    top,
+    ...(orderBy && { orderBy }),
+    ...(skipToken && { skipToken }),
+    fingerprint,
+  };
+}
+
+function collectOptions(
+  params: URLSearchParams | Readonly<Record<string, string | undefined>>,
+  entitySet: EntitySet,
+): Partial<Record<SupportedOption, string>> {
+  const entries =
+    params instanceof URLSearchParams
+      ? [...params.entries()]
+      : Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const options: Partial<Record<SupportedOption, string>> = {};
+  for (const [name, value] of entries) {
+    if (!name.startsWith('$')) continue;
+    const option = name.toLowerCase();
+    if (!isSupported(option)) {
+      throw badRequest(`Query option ${quoteForMessage(name)} is not supported on ${entitySet.name}`);
+    }
+    if (options[option] !== undefined) throw badRequest(`Query option '${option}' is given more than once`);
+    options[option] = value;
+  }
+  return options;
+}
+
+function isSupported(option: string): option is SupportedOption {
+  return supportedOptions.has(option);
+}
