@@ -11,4 +11,9 @@ export const ingestSignInsRoute = authorizedRoute('ingest', async ({ request, te
   return jsonResponse(202, result, requestId);
 });
 
-app.http('ingest-sign-ins', { route: 'riskloop/signIns', methods: ['POST'], authLevel: 'anonymous', handler: ingestSignInsRoute });
+app.http('ingest-sign-ins', {
+  route: 'riskloop/signIns',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: ingestSignInsRoute,
+});

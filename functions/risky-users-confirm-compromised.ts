@@ -6,10 +6,18 @@ import { UserIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const riskyUsersConfirmCompromised = authorizedRoute('userFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, UserIdsBody);
-  await acceptUserAction(tenant.id, 'confirmUserCompromised', body.userIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const riskyUsersConfirmCompromised = authorizedRoute(
+  'userFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, UserIdsBody);
+    await acceptUserAction(tenant.id, 'confirmUserCompromised', body.userIds, initiatedBy(principal), now);
+    return noContent(requestId);
+  },
+);
 
-app.http('risky-users-confirm-compromised', { route: 'identityProtection/riskyUsers/confirmCompromised', methods: ['POST'], authLevel: 'anonymous', handler: riskyUsersConfirmCompromised });
+app.http('risky-users-confirm-compromised', {
+  route: 'identityProtection/riskyUsers/confirmCompromised',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: riskyUsersConfirmCompromised,
+});

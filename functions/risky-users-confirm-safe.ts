@@ -6,10 +6,18 @@ import { UserIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const riskyUsersConfirmSafe = authorizedRoute('userFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, UserIdsBody);
-  await acceptUserAction(tenant.id, 'confirmUserSafe', body.userIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const riskyUsersConfirmSafe = authorizedRoute(
+  'userFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, UserIdsBody);
+    await acceptUserAction(tenant.id, 'confirmUserSafe', body.userIds, initiatedBy(principal), now);
+    return noContent(requestId);
+  },
+);
 
-app.http('risky-users-confirm-safe', { route: 'identityProtection/riskyUsers/confirmSafe', methods: ['POST'], authLevel: 'anonymous', handler: riskyUsersConfirmSafe });
+app.http('risky-users-confirm-safe', {
+  route: 'identityProtection/riskyUsers/confirmSafe',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: riskyUsersConfirmSafe,
+});

@@ -6,10 +6,18 @@ import { UserIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const riskyUsersDismiss = authorizedRoute('userFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, UserIdsBody);
-  await acceptUserAction(tenant.id, 'dismissUser', body.userIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const riskyUsersDismiss = authorizedRoute(
+  'userFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, UserIdsBody);
+    await acceptUserAction(tenant.id, 'dismissUser', body.userIds, initiatedBy(principal), now);
+    return noContent(requestId);
+  },
+);
 
-app.http('risky-users-dismiss', { route: 'identityProtection/riskyUsers/dismiss', methods: ['POST'], authLevel: 'anonymous', handler: riskyUsersDismiss });
+app.http('risky-users-dismiss', {
+  route: 'identityProtection/riskyUsers/dismiss',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: riskyUsersDismiss,
+});

@@ -6,10 +6,24 @@ import { RequestIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const signInsConfirmCompromised = authorizedRoute('signInFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, RequestIdsBody);
-  await acceptSignInAction(tenant.id, 'confirmSignInCompromised', body.requestIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const signInsConfirmCompromised = authorizedRoute(
+  'signInFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, RequestIdsBody);
+    await acceptSignInAction(
+      tenant.id,
+      'confirmSignInCompromised',
+      body.requestIds,
+      initiatedBy(principal),
+      now,
+    );
+    return noContent(requestId);
+  },
+);
 
-app.http('sign-ins-confirm-compromised', { route: 'auditLogs/signIns/confirmCompromised', methods: ['POST'], authLevel: 'anonymous', handler: signInsConfirmCompromised });
+app.http('sign-ins-confirm-compromised', {
+  route: 'auditLogs/signIns/confirmCompromised',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: signInsConfirmCompromised,
+});

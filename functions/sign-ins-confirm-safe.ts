@@ -6,10 +6,18 @@ import { RequestIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const signInsConfirmSafe = authorizedRoute('signInFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, RequestIdsBody);
-  await acceptSignInAction(tenant.id, 'confirmSignInSafe', body.requestIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const signInsConfirmSafe = authorizedRoute(
+  'signInFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, RequestIdsBody);
+    await acceptSignInAction(tenant.id, 'confirmSignInSafe', body.requestIds, initiatedBy(principal), now);
+    return noContent(requestId);
+  },
+);
 
-app.http('sign-ins-confirm-safe', { route: 'auditLogs/signIns/confirmSafe', methods: ['POST'], authLevel: 'anonymous', handler: signInsConfirmSafe });
+app.http('sign-ins-confirm-safe', {
+  route: 'auditLogs/signIns/confirmSafe',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: signInsConfirmSafe,
+});

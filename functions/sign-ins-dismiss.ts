@@ -6,10 +6,18 @@ import { RequestIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const signInsDismiss = authorizedRoute('signInFeedback', async ({ request, principal, tenant, requestId, now }) => {
-  const body = await readJsonBody(request, RequestIdsBody);
-  await acceptSignInAction(tenant.id, 'dismissSignIn', body.requestIds, initiatedBy(principal), now);
-  return noContent(requestId);
-});
+export const signInsDismiss = authorizedRoute(
+  'signInFeedback',
+  async ({ request, principal, tenant, requestId, now }) => {
+    const body = await readJsonBody(request, RequestIdsBody);
+    await acceptSignInAction(tenant.id, 'dismissSignIn', body.requestIds, initiatedBy(principal), now);
+    return noContent(requestId);
+  },
+);
 
-app.http('sign-ins-dismiss', { route: 'auditLogs/signIns/dismiss', methods: ['POST'], authLevel: 'anonymous', handler: signInsDismiss });
+app.http('sign-ins-dismiss', {
+  route: 'auditLogs/signIns/dismiss',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: signInsDismiss,
+});

@@ -16,8 +16,11 @@ function localSettings(): Record<string, string> {
   // Like Core Tools: local.settings.json "Values" become environment variables; real env wins.
   const file = 'local.settings.json';
   if (!fs.existsSync(file)) return {};
-  const values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
-  return Object.fromEntries(Object.entries(values).filter(([key, value]) => process.env[key] === undefined && value !== ''));
+  const values =
+    (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
+  return Object.fromEntries(
+    Object.entries(values).filter(([key, value]) => process.env[key] === undefined && value !== ''),
+  );
 }
 
 async function main(): Promise<void> {
@@ -34,10 +37,10 @@ async function main(): Promise<void> {
     console.log('Using the storage in AzureWebJobsStorage.');
   }
 
-  let host: LocalHost | undefined;
+  const running: { host?: LocalHost } = {};
   const stop = async (): Promise<void> => {
     removeRuntime();
-    await host?.stop();
+    await running.host?.stop();
     await azurite?.stop();
   };
   let stopping = false;
@@ -50,11 +53,17 @@ async function main(): Promise<void> {
     });
   }
 
-  host = await startLocalHost({ appDir: process.cwd(), port: Number(process.env.PORT ?? 7071) });
+  const host = await startLocalHost({ appDir: process.cwd(), port: Number(process.env.PORT ?? 7071) });
+  running.host = host;
   writeRuntime({ pid: process.pid, url: host.url, connectionString: process.env.AzureWebJobsStorage });
 
-  const [{ SeedFile }, { loadSeed }] = await Promise.all([import('../shared/domain/seed-file'), import('../shared/engine/seed')]);
-  const seeds = DEMO_SEEDS.map((file) => SeedFile.parse(JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'))));
+  const [{ SeedFile }, { loadSeed }] = await Promise.all([
+    import('../shared/domain/seed-file'),
+    import('../shared/engine/seed'),
+  ]);
+  const seeds = DEMO_SEEDS.map((file) =>
+    SeedFile.parse(JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'))),
+  );
   for (const seed of seeds) await loadSeed(seed);
 
   const demo = seeds[0]!.tenant.id;

@@ -46,7 +46,11 @@ export interface SignInFact {
 
 export const userActionKinds = ['confirmUserCompromised', 'dismissUser', 'confirmUserSafe'] as const;
 export const signInActionKinds = ['confirmSignInSafe', 'confirmSignInCompromised', 'dismissSignIn'] as const;
-export const userRemediationKinds = ['adminPasswordReset', 'selfServicePasswordReset', 'securePasswordChange'] as const;
+export const userRemediationKinds = [
+  'adminPasswordReset',
+  'selfServicePasswordReset',
+  'securePasswordChange',
+] as const;
 export type UserActionKind = (typeof userActionKinds)[number];
 export type SignInActionKind = (typeof signInActionKinds)[number];
 export type UserRemediationKind = (typeof userRemediationKinds)[number];

@@ -17,6 +17,4 @@ export const ExternalId = z
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
 
 /** ISO 8601 date-time with an offset, normalised to UTC `Z` form. */
-export const IsoDateTime = z.iso
-  .datetime({ offset: true })
-  .transform((s) => new Date(s).toISOString());
+export const IsoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());

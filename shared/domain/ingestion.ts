@@ -33,7 +33,8 @@ export const SignInInput = z
   .superRefine((s, ctx) => {
     s.riskDetections.forEach((d, i) => {
       const problem = catalogueViolation({ ...d, activity: 'signin', detectionTimingType: 'realtime' });
-      if (problem) ctx.addIssue({ code: 'custom', path: ['riskDetections', i, 'riskEventType'], message: problem });
+      if (problem)
+        ctx.addIssue({ code: 'custom', path: ['riskDetections', i, 'riskEventType'], message: problem });
     });
   });
 export type SignInInput = z.infer<typeof SignInInput>;
@@ -58,15 +59,28 @@ export const DetectionInput = z
     const problem = catalogueViolation(d);
     if (problem) ctx.addIssue({ code: 'custom', path: ['riskEventType'], message: problem });
     if (d.activity === 'signin' && !d.requestId) {
-      ctx.addIssue({ code: 'custom', path: ['requestId'], message: 'a sign-in detection needs the requestId of its sign-in' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestId'],
+        message: 'a sign-in detection needs the requestId of its sign-in',
+      });
     }
     if (d.activity === 'user' && d.requestId) {
-      ctx.addIssue({ code: 'custom', path: ['requestId'], message: 'a user detection is not linked to a sign-in' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestId'],
+        message: 'a user detection is not linked to a sign-in',
+      });
     }
   });
 export type DetectionInput = z.infer<typeof DetectionInput>;
 
-export const remediationKinds = ['adminPasswordReset', 'selfServicePasswordReset', 'securePasswordChange', 'mfaPassed'] as const;
+export const remediationKinds = [
+  'adminPasswordReset',
+  'selfServicePasswordReset',
+  'securePasswordChange',
+  'mfaPassed',
+] as const;
 
 export const RemediationInput = z
   .strictObject({
@@ -77,10 +91,18 @@ export const RemediationInput = z
   })
   .superRefine((r, ctx) => {
     if (r.kind === 'mfaPassed' && !r.requestId) {
-      ctx.addIssue({ code: 'custom', path: ['requestId'], message: 'mfaPassed needs the requestId of the sign-in' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestId'],
+        message: 'mfaPassed needs the requestId of the sign-in',
+      });
     }
     if (r.kind !== 'mfaPassed' && r.requestId) {
-      ctx.addIssue({ code: 'custom', path: ['requestId'], message: `${r.kind} applies to the user, not to a sign-in` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestId'],
+        message: `${r.kind} applies to the user, not to a sign-in`,
+      });
     }
   });
 export type RemediationInput = z.infer<typeof RemediationInput>;

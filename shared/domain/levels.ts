@@ -8,7 +8,14 @@ export type RiskLevel = z.infer<typeof RiskLevel>;
 export const DetectionLevel = z.enum(['low', 'medium', 'high']);
 export type DetectionLevel = z.infer<typeof DetectionLevel>;
 
-export const riskStates = ['none', 'atRisk', 'confirmedSafe', 'remediated', 'dismissed', 'confirmedCompromised'] as const;
+export const riskStates = [
+  'none',
+  'atRisk',
+  'confirmedSafe',
+  'remediated',
+  'dismissed',
+  'confirmedCompromised',
+] as const;
 export const RiskState = z.enum(riskStates);
 export type RiskState = z.infer<typeof RiskState>;
 

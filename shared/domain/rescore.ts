@@ -37,8 +37,10 @@ export interface RescoreInput {
   now: string;
 }
 
-const sameView = (a: Pick<UserView, 'riskLevel' | 'riskState'>, b: Pick<UserView, 'riskLevel' | 'riskState'>): boolean =>
-  a.riskLevel === b.riskLevel && a.riskState === b.riskState;
+const sameView = (
+  a: Pick<UserView, 'riskLevel' | 'riskState'>,
+  b: Pick<UserView, 'riskLevel' | 'riskState'>,
+): boolean => a.riskLevel === b.riskLevel && a.riskState === b.riskState;
 
 /**
  * Decides what one rescore writes: only what differs from what is stored, so a
@@ -67,10 +69,15 @@ export function planRescore(input: RescoreInput): RescorePlan {
     last = after;
   }
   const final = score.user;
-  const changed = previous === undefined ? final.riskState !== 'none' || final.riskLevel !== 'none' : !sameView(previous, final);
+  const changed =
+    previous === undefined
+      ? final.riskState !== 'none' || final.riskLevel !== 'none'
+      : !sameView(previous, final);
   if (!sameView(last, final)) {
     const activeTypes = new Set(
-      facts.detections.filter((d) => isActiveState(score.detections.get(d.id)!.riskState)).map((d) => d.riskEventType),
+      facts.detections
+        .filter((d) => isActiveState(score.detections.get(d.id)!.riskState))
+        .map((d) => d.riskEventType),
     );
     history.push({
       key: `${now}|s`,

@@ -79,7 +79,17 @@ function timeline(facts: UserFacts): Event[] {
     ...facts.actions.map((a) => ({ at: a.acceptedAt, order: 2 as const, id: a.id, action: a })),
   ];
   return events.sort((x, y) =>
-    x.at !== y.at ? (x.at < y.at ? -1 : 1) : x.order !== y.order ? x.order - y.order : x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+    x.at !== y.at
+      ? x.at < y.at
+        ? -1
+        : 1
+      : x.order !== y.order
+        ? x.order - y.order
+        : x.id < y.id
+          ? -1
+          : x.id > y.id
+            ? 1
+            : 0,
   );
 }
 
@@ -118,11 +128,17 @@ class Replay {
       return { ...set, riskLevelAggregated };
     }
     const level = maxLevel(this.activeDetections((d) => d.requestId === requestId).map((d) => d.riskLevel));
-    return { riskState: level === 'none' ? 'none' : 'atRisk', riskDetail: 'none', riskLevelAggregated: level };
+    return {
+      riskState: level === 'none' ? 'none' : 'atRisk',
+      riskDetail: 'none',
+      riskLevelAggregated: level,
+    };
   }
 
   userView(): UserView {
-    const signInLevels = [...this.signInIds].map((id) => this.signInView(id)).filter((v) => isActiveState(v.riskState));
+    const signInLevels = [...this.signInIds]
+      .map((id) => this.signInView(id))
+      .filter((v) => isActiveState(v.riskState));
     const level = this.compromised
       ? 'high'
       : maxLevel([
@@ -148,7 +164,8 @@ class Replay {
     const closing = userClosingState[action.kind];
     if (closing) {
       for (const id of this.signInIds) {
-        if (isActiveState(this.signInView(id).riskState)) this.signInAction.set(id, { riskState: closing, riskDetail: detail });
+        if (isActiveState(this.signInView(id).riskState))
+          this.signInAction.set(id, { riskState: closing, riskDetail: detail });
       }
       for (const d of this.activeDetections(() => true)) {
         this.detectionState.set(d.id, { riskState: closing, riskDetail: detail });
@@ -181,7 +198,9 @@ class Replay {
   }
 
   private activeDetections(where: (d: DetectionFact) => boolean): DetectionFact[] {
-    return [...this.detections.values()].filter((d) => where(d) && isActiveState(this.detectionState.get(d.id)!.riskState));
+    return [...this.detections.values()].filter(
+      (d) => where(d) && isActiveState(this.detectionState.get(d.id)!.riskState),
+    );
   }
 }
 

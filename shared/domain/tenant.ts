@@ -30,20 +30,30 @@ export const RoleAssignment = z
     principalId: Guid,
     principalType: z.enum(['user', 'group']),
     assignmentType: z.enum(['active', 'eligible']),
-    activations: z.array(z.strictObject({ from: IsoDateTime, until: IsoDateTime })).max(100).optional(),
+    activations: z
+      .array(z.strictObject({ from: IsoDateTime, until: IsoDateTime }))
+      .max(100)
+      .optional(),
     createdDateTime: IsoDateTime,
   })
   .superRefine((a, ctx) => {
     if (a.assignmentType === 'active' && a.activations) {
-      ctx.addIssue({ code: 'custom', path: ['activations'], message: 'only eligible (PIM) assignments have activations' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['activations'],
+        message: 'only eligible (PIM) assignments have activations',
+      });
     }
     a.activations?.forEach((w, i) => {
-      if (w.until <= w.from) ctx.addIssue({ code: 'custom', path: ['activations', i, 'until'], message: 'must be after from' });
+      if (w.until <= w.from)
+        ctx.addIssue({ code: 'custom', path: ['activations', i, 'until'], message: 'must be after from' });
     });
   });
 export type RoleAssignment = z.infer<typeof RoleAssignment>;
 
 /** A stable id for an assignment, so importing the same directory twice changes nothing. */
-export function assignmentId(a: Pick<RoleAssignment, 'roleTemplateId' | 'principalId' | 'assignmentType'>): string {
+export function assignmentId(
+  a: Pick<RoleAssignment, 'roleTemplateId' | 'principalId' | 'assignmentType'>,
+): string {
   return `${a.roleTemplateId}:${a.principalId}:${a.assignmentType}`;
 }

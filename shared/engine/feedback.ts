@@ -6,6 +6,7 @@ import { notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
 import { keys } from '../storage/keys';
+import { projectionProcessing } from '../storage/projection';
 import { enqueue } from '../storage/queue';
 import { getMany, submitGroups } from '../storage/table';
 
@@ -14,19 +15,45 @@ import { getMany, submitGroups } from '../storage/table';
  * record the action and `isProcessing = true`, queue the user for the worker.
  */
 
-function markProcessing(tenantId: string, userId: string, riskyRowExists: boolean): TransactionAction[] {
-  const rows: TransactionAction[] = [
-    ['upsert', { partitionKey: tenantId, rowKey: keys.user(userId), rowType: 'user', userId, isProcessing: true }, 'Merge'],
-  ];
-  if (riskyRowExists) rows.push(['update', { partitionKey: tenantId, rowKey: keys.riskyUser(userId), isProcessing: true }, 'Merge']);
-  return rows;
+/** `riskLastUpdatedDateTime` of a user that has a risky-user projection, else undefined. */
+function projectedTime(user: UserRow | undefined): string | undefined {
+  return user?.riskState && user.riskState !== 'none' ? user.riskLastUpdatedDateTime : undefined;
 }
 
-function actionRow(tenantId: string, userId: string, kind: string, acceptedAt: string, initiatedBy: string, requestId?: string): { id: string; row: TransactionAction } {
+function markProcessing(
+  tenantId: string,
+  userId: string,
+  projectionTime: string | undefined,
+): TransactionAction[] {
+  return [
+    [
+      'upsert',
+      { partitionKey: tenantId, rowKey: keys.user(userId), rowType: 'user', userId, isProcessing: true },
+      'Merge',
+    ],
+    ...(projectionTime ? projectionProcessing(tenantId, userId, projectionTime) : []),
+  ];
+}
+
+function actionRow(
+  tenantId: string,
+  userId: string,
+  kind: string,
+  acceptedAt: string,
+  initiatedBy: string,
+  requestId?: string,
+): { id: string; row: TransactionAction } {
   const id = randomUUID();
   return {
     id,
-    row: ['create', { partitionKey: tenantId, rowKey: keys.action(userId, id), ...toEntity({ rowType: 'action', id, kind, requestId, acceptedAt, initiatedBy }) }],
+    row: [
+      'create',
+      {
+        partitionKey: tenantId,
+        rowKey: keys.action(userId, id),
+        ...toEntity({ rowType: 'action', id, kind, requestId, acceptedAt, initiatedBy }),
+      },
+    ],
   };
 }
 
@@ -39,24 +66,31 @@ export async function acceptUserAction(
 ): Promise<void> {
   const { table } = getStorage();
   const ids = [...new Set(userIds)];
-  const found = await getMany<Record<string, unknown>>(table, tenantId, ids.map((id) => keys.user(id)));
+  const found = await getMany<Record<string, unknown>>(
+    table,
+    tenantId,
+    ids.map((id) => keys.user(id)),
+  );
   const missing = ids.filter((id) => !found.has(keys.user(id)));
-  if (missing.length > 0) throw notFound(`No user with id '${missing[0]}' in this tenant; nothing was applied.`);
+  if (missing.length > 0)
+    throw notFound(`No user with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
   const messages: RescoreMessage[] = [];
   const groups = ids.map((userId) => {
     const user = UserRow.parse(found.get(keys.user(userId)));
-    const riskyRowExists = user.riskState !== undefined && user.riskState !== 'none';
     const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
-    const group = [action.row, ...markProcessing(tenantId, userId, riskyRowExists)];
+    const group = [action.row, ...markProcessing(tenantId, userId, projectedTime(user))];
     const detectionIds: string[] = [];
     if (kind === 'confirmUserCompromised') {
       // R-F3: the action adds a user detection, recorded at the same instant (it precedes its action in replay).
       const detectionId = `acc-${action.id}`;
       detectionIds.push(detectionId);
       group.push(
-        ['create', { partitionKey: tenantId, rowKey: keys.detectionPointer(detectionId), rowType: 'pointer', userId }],
+        [
+          'create',
+          { partitionKey: tenantId, rowKey: keys.detectionPointer(detectionId), rowType: 'pointer', userId },
+        ],
         [
           'create',
           {
@@ -98,9 +132,14 @@ export async function acceptSignInAction(
 ): Promise<void> {
   const { table } = getStorage();
   const ids = [...new Set(requestIds)];
-  const pointers = await getMany<{ userId: string }>(table, tenantId, ids.map((id) => keys.signInPointer(id)));
+  const pointers = await getMany<{ userId: string }>(
+    table,
+    tenantId,
+    ids.map((id) => keys.signInPointer(id)),
+  );
   const missing = ids.filter((id) => !pointers.has(keys.signInPointer(id)));
-  if (missing.length > 0) throw notFound(`No sign-in with id '${missing[0]}' in this tenant; nothing was applied.`);
+  if (missing.length > 0)
+    throw notFound(`No sign-in with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
   const byUser = new Map<string, string[]>();
@@ -108,11 +147,24 @@ export async function acceptSignInAction(
     const userId = pointers.get(keys.signInPointer(id))!.userId;
     byUser.set(userId, [...(byUser.get(userId) ?? []), id]);
   }
-  const riskyRows = await getMany(table, tenantId, [...byUser.keys()].map((u) => keys.riskyUser(u)));
-  const groups = [...byUser].map(([userId, requestIdsOfUser]) => [
-    ...requestIdsOfUser.map((requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row),
-    ...markProcessing(tenantId, userId, riskyRows.has(keys.riskyUser(userId))),
-  ]);
+  const users = await getMany<Record<string, unknown>>(
+    table,
+    tenantId,
+    [...byUser.keys()].map((u) => keys.user(u)),
+  );
+  const groups = [...byUser].map(([userId, requestIdsOfUser]) => {
+    const row = users.get(keys.user(userId));
+    return [
+      ...requestIdsOfUser.map(
+        (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
+      ),
+      ...markProcessing(tenantId, userId, projectedTime(row ? UserRow.parse(row) : undefined)),
+    ];
+  });
   await submitGroups(table, groups);
-  await Promise.all([...byUser.keys()].map((userId) => enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] })));
+  await Promise.all(
+    [...byUser.keys()].map((userId) =>
+      enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] }),
+    ),
+  );
 }

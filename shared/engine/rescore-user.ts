@@ -6,7 +6,13 @@ import { commitRescore, readUserSnapshot, type UserSnapshot } from '../storage/u
 
 /** What a rescore adds on top of the risk fields: the alert engine hooks in here (SPEC §5). */
 export interface RescoreHook {
-  (input: { tenantId: string; snapshot: UserSnapshot; plan: RescorePlan; message: RescoreMessage; now: string }): Promise<{
+  (input: {
+    tenantId: string;
+    snapshot: UserSnapshot;
+    plan: RescorePlan;
+    message: RescoreMessage;
+    now: string;
+  }): Promise<{
     userFields: Record<string, unknown>;
     rows: TransactionAction[];
     afterCommit?: () => Promise<void>;
@@ -35,7 +41,9 @@ export async function rescoreUser(
     const now = clock().toISOString();
     const snapshot = await readUserSnapshot(message.tenantId, message.userId);
     const plan = planRescore({ ...snapshot, now });
-    const extra = hook ? await hook({ tenantId: message.tenantId, snapshot, plan, message, now }) : { userFields: {}, rows: [] };
+    const extra = hook
+      ? await hook({ tenantId: message.tenantId, snapshot, plan, message, now })
+      : { userFields: {}, rows: [] };
     if (isNoOp(snapshot, plan) && extra.rows.length === 0 && Object.keys(extra.userFields).length === 0) {
       return { plan, attempts: attempt, wrote: false };
     }
@@ -47,7 +55,9 @@ export async function rescoreUser(
       if (!isPreconditionFailed(error) && !isConflict(error)) throw error;
     }
   }
-  throw new Error(`rescore of a user gave up after ${MAX_ATTEMPTS} concurrent-update conflicts; the queue will retry`);
+  throw new Error(
+    `rescore of a user gave up after ${MAX_ATTEMPTS} concurrent-update conflicts; the queue will retry`,
+  );
 }
 
 function isNoOp(snapshot: UserSnapshot, plan: RescorePlan): boolean {

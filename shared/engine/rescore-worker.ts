@@ -5,7 +5,15 @@ import { enqueue } from '../storage/queue';
 import { rescoreUser } from './rescore-user';
 
 export type WorkerOutcome =
-  | { outcome: 'rescored'; tenantId: string; userId: string; attempts: number; wrote: boolean; riskLevel: string; riskState: string }
+  | {
+      outcome: 'rescored';
+      tenantId: string;
+      userId: string;
+      attempts: number;
+      wrote: boolean;
+      riskLevel: string;
+      riskState: string;
+    }
   | { outcome: 'poisoned'; reason: string };
 
 /**

@@ -14,7 +14,10 @@ export interface SeedResult {
 
 const CHUNK = 500;
 
-async function inChunks<T>(items: readonly T[], run: (chunk: T[]) => Promise<{ accepted: number; duplicates: number }>) {
+async function inChunks<T>(
+  items: readonly T[],
+  run: (chunk: T[]) => Promise<{ accepted: number; duplicates: number }>,
+) {
   const total = { accepted: 0, duplicates: 0 };
   for (let i = 0; i < items.length; i += CHUNK) {
     const r = await run(items.slice(i, i + CHUNK));
@@ -36,5 +39,12 @@ export async function loadSeed(seed: SeedFile): Promise<SeedResult> {
   const signIns = await inChunks(seed.signIns ?? [], (c) => ingestSignIns(tenantId, c));
   const riskDetections = await inChunks(seed.riskDetections ?? [], (c) => ingestDetections(tenantId, c));
   const remediations = await inChunks(seed.remediations ?? [], (c) => ingestRemediations(tenantId, c));
-  return { tenantId, users: seed.users.length, roleAssignments: seed.roleAssignments.length, signIns, riskDetections, remediations };
+  return {
+    tenantId,
+    users: seed.users.length,
+    roleAssignments: seed.roleAssignments.length,
+    signIns,
+    riskDetections,
+    remediations,
+  };
 }

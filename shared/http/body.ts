@@ -10,15 +10,22 @@ export function describeZodError(error: z.ZodError, root = 'body'): string {
   const issue = error.issues[0];
   if (!issue) return `Invalid ${root}.`;
   const path = issue.path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    (text, part) =>
+      typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
     '',
   );
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    error.issues.length > 1
+      ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})`
+      : '';
   return `Invalid ${root}: ${path || root}: ${issue.message}${more}`;
 }
 
 /** Reads, size-checks, JSON-parses and validates a request body. Every failure is a 400 naming the problem. */
-export async function readJsonBody<T extends z.ZodType>(request: HttpRequest, schema: T): Promise<z.infer<T>> {
+export async function readJsonBody<T extends z.ZodType>(
+  request: HttpRequest,
+  schema: T,
+): Promise<z.infer<T>> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType.trim())) {
     throw badRequest("Content-Type must be 'application/json'.");
@@ -35,5 +42,5 @@ export async function readJsonBody<T extends z.ZodType>(request: HttpRequest, sc
   }
   const result = schema.safeParse(parsed);
   if (!result.success) throw badRequest(describeZodError(result.error));
-  return result.data as z.infer<T>;
+  return result.data;
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { authenticatorFromConfig, authorize, type Authenticator, type Operation, type Principal } from '../auth';
+import {
+  authenticatorFromConfig,
+  authorize,
+  type Authenticator,
+  type Operation,
+  type Principal,
+} from '../auth';
 import { AppError, ensureError, unauthenticated } from '../errors';
 import { isStorageUnavailable, storageUnavailable } from '../storage/errors';
 import { ensureStorage } from '../storage/clients';
@@ -29,7 +35,11 @@ function requestIdOf(request: HttpRequest): string {
 }
 
 /** Maps anything thrown to a Graph error response; unknown errors are logged and answered as a bare 500. */
-export function toErrorResponse(error: unknown, requestId: string, invocation: InvocationContext): HttpResponseInit {
+export function toErrorResponse(
+  error: unknown,
+  requestId: string,
+  invocation: InvocationContext,
+): HttpResponseInit {
   if (error instanceof AppError) return errorResponse(error, requestId);
   if (isStorageUnavailable(error)) {
     invocation.warn(`storage unavailable: ${ensureError(error).message}`);
@@ -52,7 +62,9 @@ export function authorizedRoute(
   return async (request, invocation) => {
     const requestId = requestIdOf(request);
     try {
-      const principal = await getAuthenticator().authenticate(request.headers.get('authorization') ?? undefined);
+      const principal = await getAuthenticator().authenticate(
+        request.headers.get('authorization') ?? undefined,
+      );
       await ensureStorage();
       const tenant = await getTenant(principal.tenantId);
       if (!tenant) throw unauthenticated('The token’s tenant is not onboarded to this riskloop deployment.');

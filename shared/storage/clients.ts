@@ -16,22 +16,28 @@ export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
 
 export interface StorageClients {
   table: TableClient;
-  queue(name: string): QueueClient;
+  queue: (name: string) => QueueClient;
 }
 
 function fromSettings(settings: Settings): StorageClients {
   const connection = settings.AzureWebJobsStorage;
   if (!connection) {
-    throw new Error('Identity-based storage (AzureWebJobsStorage__*) is not supported yet; set AzureWebJobsStorage');
+    throw new Error(
+      'Identity-based storage (AzureWebJobsStorage__*) is not supported yet; set AzureWebJobsStorage',
+    );
   }
-  const insecure = /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(connection);
-  const table = TableClient.fromConnectionString(connection, TABLE_NAME, { allowInsecureConnection: insecure });
+  const insecure = /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
+    connection,
+  );
+  const table = TableClient.fromConnectionString(connection, TABLE_NAME, {
+    allowInsecureConnection: insecure,
+  });
   table.pipeline.addPolicy(countingPolicy);
   const queueService = QueueServiceClient.fromConnectionString(connection);
   const queueClients = new Map<string, QueueClient>();
   return {
     table,
-    queue(name) {
+    queue: (name) => {
       let client = queueClients.get(name);
       if (!client) {
         client = queueService.getQueueClient(name);

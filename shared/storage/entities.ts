@@ -11,7 +11,7 @@ const json = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
     try {
       const parsed = schema.safeParse(JSON.parse(text));
-      if (parsed.success) return parsed.data as z.infer<T>;
+      if (parsed.success) return parsed.data;
     } catch {
       // fall through to the issue below
     }
@@ -19,7 +19,11 @@ const json = <T extends z.ZodType>(schema: T) =>
     return z.NEVER;
   });
 
-const optionalText = z.string().optional().nullable().transform((v) => v ?? undefined);
+const optionalText = z
+  .string()
+  .optional()
+  .nullable()
+  .transform((v) => v ?? undefined);
 
 export const LocationSchema = z.object({
   city: z.string().max(200).optional(),

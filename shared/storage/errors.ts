@@ -6,7 +6,15 @@ interface RestLike {
   details?: { odataError?: { code?: string } };
 }
 
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'REQUEST_SEND_ERROR']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'REQUEST_SEND_ERROR',
+]);
 
 export function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? (error as RestLike).statusCode : undefined;
@@ -17,7 +25,8 @@ export function isStorageUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as RestLike & { cause?: unknown; name?: string };
   if (e.code && unavailableCodes.has(e.code)) return true;
-  if (e.statusCode === 500 || e.statusCode === 503 || e.statusCode === 502 || e.statusCode === 504) return true;
+  if (e.statusCode === 500 || e.statusCode === 503 || e.statusCode === 502 || e.statusCode === 504)
+    return true;
   if (e.name === 'AbortError' || e.name === 'RestError') {
     if (e.statusCode === undefined) return true;
   }

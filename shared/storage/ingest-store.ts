@@ -45,7 +45,11 @@ function detectionRows(tenantId: string, d: DetectionInput, recordedAt: string):
 }
 
 /** Sign-ins with their real-time detections (R-S1 fixes riskLevelDuringSignIn here). */
-export function signInGroups(tenantId: string, items: readonly SignInInput[], recordedAt: string): InsertGroup[] {
+export function signInGroups(
+  tenantId: string,
+  items: readonly SignInInput[],
+  recordedAt: string,
+): InsertGroup[] {
   return items.map((s) => {
     const duringSignIn = maxLevel(s.riskDetections.map((d) => d.riskLevel));
     const detections: DetectionInput[] = s.riskDetections.map((d, index) => ({
@@ -85,7 +89,11 @@ export function signInGroups(tenantId: string, items: readonly SignInInput[], re
   });
 }
 
-export function detectionGroups(tenantId: string, items: readonly DetectionInput[], recordedAt: string): InsertGroup[] {
+export function detectionGroups(
+  tenantId: string,
+  items: readonly DetectionInput[],
+  recordedAt: string,
+): InsertGroup[] {
   return items.map((d) => ({
     userId: d.userId,
     uniqueKey: keys.detectionPointer(d.id),
@@ -95,7 +103,11 @@ export function detectionGroups(tenantId: string, items: readonly DetectionInput
 }
 
 /** Remediation events become actions; their id is a hash of the item, so re-sending it is a no-op. */
-export function remediationGroups(tenantId: string, items: readonly RemediationInput[], recordedAt: string): InsertGroup[] {
+export function remediationGroups(
+  tenantId: string,
+  items: readonly RemediationInput[],
+  recordedAt: string,
+): InsertGroup[] {
   return items.map((r) => {
     const id = createHash('sha256')
       .update([r.userId, r.kind, r.requestId ?? '', r.occurredDateTime].join('|'))
@@ -138,11 +150,18 @@ export async function insertGroups(tenantId: string, groups: readonly InsertGrou
 
   for (const chunk of chunkGroups(unique)) {
     try {
-      await submitGroups(table, chunk.map((g) => g.actions));
+      await submitGroups(
+        table,
+        chunk.map((g) => g.actions),
+      );
       accepted += chunk.length;
     } catch (error) {
       if (!isConflict(error)) throw error;
-      const existing = await getMany(table, tenantId, chunk.map((g) => g.uniqueKey));
+      const existing = await getMany(
+        table,
+        tenantId,
+        chunk.map((g) => g.uniqueKey),
+      );
       const fresh = chunk.filter((g) => !existing.has(g.uniqueKey));
       duplicates += chunk.length - fresh.length;
       // A racing writer may insert meanwhile: retry group by group, each conflict a duplicate.

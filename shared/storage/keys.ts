@@ -18,6 +18,7 @@
  * | `u|{userId}|s|{requestId}`          | sign-in with its derived risk                          |
  * | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
  * | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
+ * | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
  * | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
  * | `n|{inverted time}|{id}`            | notification log, newest first                         |
  *
@@ -44,6 +45,10 @@ export const keys = {
   userSignInsRange: (userId: string) => ({ from: `u|${userId}|s|`, to: `u|${userId}|s}` }),
   riskyUser: (userId: string) => `r|${userId}`,
   riskyUsersRange: { from: 'r|', to: 'r}' },
+  riskyUserAscending: (time: string, userId: string) => `ra|${time}|${userId}`,
+  riskyUserDescending: (time: string, userId: string) => `rd|${invertedTime(time)}|${userId}`,
+  riskyUsersAscendingRange: { from: 'ra|', to: 'ra}' },
+  riskyUsersDescendingRange: { from: 'rd|', to: 'rd}' },
   detectionPointer: (id: string) => `i|d|${id}`,
   signInPointer: (id: string) => `i|s|${id}`,
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
@@ -63,3 +68,8 @@ export type RowType =
   | 'riskyUser'
   | 'pointer'
   | 'notification';
+
+/** A fixed-width key that sorts newest first (Table Storage only scans ascending). */
+export function invertedTime(iso: string): string {
+  return String(8_640_000_000_000_000 - Date.parse(iso)).padStart(16, '0');
+}

@@ -15,7 +15,9 @@ export async function queryRange<T extends object>(
   let filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
   if (extraFilter) filter += ` and (${extraFilter})`;
   const rows: Array<T & { partitionKey: string; rowKey: string; etag: string }> = [];
-  for await (const row of table.listEntities<T>({ queryOptions: { filter, ...(select ? { select } : {}) } })) {
+  for await (const row of table.listEntities<T>({
+    queryOptions: { filter, ...(select ? { select } : {}) },
+  })) {
     rows.push(row as T & { partitionKey: string; rowKey: string; etag: string });
   }
   return rows;
@@ -28,7 +30,7 @@ export async function getOptional<T extends object>(
   rowKey: string,
 ): Promise<(T & { etag: string }) | undefined> {
   try {
-    return (await table.getEntity<T>(partitionKey, rowKey)) as T & { etag: string };
+    return (await table.getEntity<T>(partitionKey, rowKey));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -66,7 +68,10 @@ export async function getMany<T extends object>(
  * split across transactions, so rows that must change together (a detection and its
  * pointer) do. Returns the number of transactions sent.
  */
-export async function submitGroups(table: TableClient, groups: ReadonlyArray<ReadonlyArray<TransactionAction>>): Promise<number> {
+export async function submitGroups(
+  table: TableClient,
+  groups: ReadonlyArray<ReadonlyArray<TransactionAction>>,
+): Promise<number> {
   let batch: TransactionAction[] = [];
   let sent = 0;
   const flush = async (): Promise<void> => {

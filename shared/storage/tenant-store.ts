@@ -1,6 +1,12 @@
 import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { assignmentId, License, type DirectoryUser, type RoleAssignment, type TenantProfile } from '../domain/tenant';
+import {
+  assignmentId,
+  License,
+  type DirectoryUser,
+  type RoleAssignment,
+  type TenantProfile,
+} from '../domain/tenant';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { keys } from './keys';
@@ -29,14 +35,24 @@ export async function getTenant(tenantId: string, fresh = false): Promise<Tenant
 
 export async function putTenant(profile: TenantProfile): Promise<void> {
   await getStorage().table.upsertEntity(
-    { partitionKey: profile.id, rowKey: keys.tenantProfile, rowType: 'tenant', displayName: profile.displayName, license: profile.license },
+    {
+      partitionKey: profile.id,
+      rowKey: keys.tenantProfile,
+      rowType: 'tenant',
+      displayName: profile.displayName,
+      license: profile.license,
+    },
     'Replace',
   );
   cache.delete(profile.id);
 }
 
 /** Imports directory users and role assignments; merging, so risk fields on user rows survive. */
-export async function importDirectory(tenantId: string, users: readonly DirectoryUser[], assignments: readonly RoleAssignment[]): Promise<void> {
+export async function importDirectory(
+  tenantId: string,
+  users: readonly DirectoryUser[],
+  assignments: readonly RoleAssignment[],
+): Promise<void> {
   const rows: TransactionAction[][] = [
     ...users.map((u): TransactionAction[] => [
       [

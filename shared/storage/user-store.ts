@@ -4,8 +4,18 @@ import type { RescorePlan, StoredUserRisk } from '../domain/rescore';
 import type { SignInView } from '../domain/scoring';
 import type { DerivedState } from '../domain/facts';
 import { getStorage } from './clients';
-import { ActionRow, DetectionRow, SignInRow, UserRow, actionFactOf, detectionFactOf, signInFactOf, toEntity } from './entities';
+import {
+  ActionRow,
+  DetectionRow,
+  SignInRow,
+  UserRow,
+  actionFactOf,
+  detectionFactOf,
+  signInFactOf,
+  toEntity,
+} from './entities';
 import { keys } from './keys';
+import { projectionWrites } from './projection';
 import { queryRange, submitGroups } from './table';
 
 /** Everything one rescore needs, from ONE range query. */
@@ -19,7 +29,11 @@ export interface UserSnapshot {
 }
 
 export async function readUserSnapshot(tenantId: string, userId: string): Promise<UserSnapshot> {
-  const rows = await queryRange<Record<string, unknown>>(getStorage().table, tenantId, keys.userFactsRange(userId));
+  const rows = await queryRange<Record<string, unknown>>(
+    getStorage().table,
+    tenantId,
+    keys.userFactsRange(userId),
+  );
   let user: UserRow | undefined;
   const detections: DetectionRow[] = [];
   const signIns: Array<ReturnType<typeof SignInRow.parse>> = [];
@@ -60,17 +74,27 @@ export async function readUserSnapshot(tenantId: string, userId: string): Promis
       signIns: signIns.map(signInFactOf),
       actions: actions.map(actionFactOf),
     },
-    storedDetections: new Map(detections.map((d) => [d.id, { riskState: d.riskState, riskDetail: d.riskDetail }])),
+    storedDetections: new Map(
+      detections.map((d) => [d.id, { riskState: d.riskState, riskDetail: d.riskDetail }]),
+    ),
     storedSignIns: new Map(
-      signIns.map((s) => [s.id, { riskState: s.riskState, riskDetail: s.riskDetail, riskLevelAggregated: s.riskLevelAggregated }]),
+      signIns.map((s) => [
+        s.id,
+        { riskState: s.riskState, riskDetail: s.riskDetail, riskLevelAggregated: s.riskLevelAggregated },
+      ]),
     ),
     detectionRows: new Map(detections.map((d) => [d.id, d])),
   };
 }
 
 /** The name a user is shown with: the directory's, else the latest sign-in's. */
-export function displayIdentity(snapshot: UserSnapshot): { userPrincipalName: string; userDisplayName: string } {
-  const latest = [...snapshot.facts.signIns].sort((a, b) => (a.createdDateTime < b.createdDateTime ? 1 : -1))[0];
+export function displayIdentity(snapshot: UserSnapshot): {
+  userPrincipalName: string;
+  userDisplayName: string;
+} {
+  const latest = [...snapshot.facts.signIns].sort((a, b) =>
+    a.createdDateTime < b.createdDateTime ? 1 : -1,
+  )[0];
   return {
     userPrincipalName: snapshot.user?.userPrincipalName ?? latest?.userPrincipalName ?? '',
     userDisplayName: snapshot.user?.displayName ?? latest?.userDisplayName ?? '',
@@ -95,17 +119,30 @@ export async function commitRescore(
   const { table } = getStorage();
   const userId = snapshot.facts.userId;
   const identity = displayIdentity(snapshot);
+  // Detections learn the user's names once (ingestion only knows the id), and their derived state when it moves.
+  const stateChanges = new Map(plan.detections.map((d) => [d.id, d.state]));
+  const unnamed = [...snapshot.detectionRows.values()]
+    .filter((d) => !d.userPrincipalName && identity.userPrincipalName)
+    .map((d) => d.id);
   const derived: TransactionAction[] = [
-    ...plan.detections.map(
-      ({ id, state }): TransactionAction => [
+    ...[...new Set([...stateChanges.keys(), ...unnamed])].map((id): TransactionAction => {
+      const state = stateChanges.get(id);
+      return [
         'update',
-        { partitionKey: tenantId, rowKey: keys.detection(userId, id), ...state, lastUpdatedDateTime: now },
+        {
+          partitionKey: tenantId,
+          rowKey: keys.detection(userId, id),
+          ...(state ? { ...state, lastUpdatedDateTime: now } : {}),
+          ...(identity.userPrincipalName ? identity : {}),
+        },
         'Merge',
-      ],
-    ),
-    ...plan.signIns.map(
-      ({ id, view }): TransactionAction => ['update', { partitionKey: tenantId, rowKey: keys.signIn(userId, id), ...view }, 'Merge'],
-    ),
+      ];
+    }),
+    ...plan.signIns.map(({ id, view }): TransactionAction => [
+      'update',
+      { partitionKey: tenantId, rowKey: keys.signIn(userId, id), ...view },
+      'Merge',
+    ]),
   ];
   const userFields = toEntity({
     rowType: 'user',
@@ -118,44 +155,46 @@ export async function commitRescore(
     ...extraUserFields,
   });
   const userAction: TransactionAction = snapshot.user
-    ? ['update', { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields }, 'Merge', { etag: snapshot.user.etag! }]
+    ? [
+        'update',
+        { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields },
+        'Merge',
+        { etag: snapshot.user.etag! },
+      ]
     : ['create', { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields }];
   const final: TransactionAction[] = [
     userAction,
-    ...plan.appliedActionIds.map(
-      (id): TransactionAction => ['update', { partitionKey: tenantId, rowKey: keys.action(userId, id), appliedAt: now }, 'Merge'],
-    ),
-    ...plan.history.map(
-      (h): TransactionAction => [
-        'upsert',
-        {
-          partitionKey: tenantId,
-          rowKey: keys.history(userId, h.key),
-          ...toEntity({
-            rowType: 'history',
-            userId,
-            dateTime: h.dateTime,
-            initiatedBy: h.initiatedBy,
-            activityDetail: h.activity.detail,
-            riskEventTypes: h.activity.riskEventTypes,
-            riskLevel: h.riskLevel,
-            riskState: h.riskState,
-            riskDetail: h.riskDetail,
-          }),
-        },
-        'Replace',
-      ],
-    ),
-    ...extra,
-  ];
-  if (plan.user.riskState !== 'none') {
-    final.push([
+    ...plan.appliedActionIds.map((id): TransactionAction => [
+      'update',
+      { partitionKey: tenantId, rowKey: keys.action(userId, id), appliedAt: now },
+      'Merge',
+    ]),
+    ...plan.history.map((h): TransactionAction => [
       'upsert',
       {
         partitionKey: tenantId,
-        rowKey: keys.riskyUser(userId),
+        rowKey: keys.history(userId, h.key),
         ...toEntity({
-          rowType: 'riskyUser',
+          rowType: 'history',
+          userId,
+          dateTime: h.dateTime,
+          initiatedBy: h.initiatedBy,
+          activityDetail: h.activity.detail,
+          riskEventTypes: h.activity.riskEventTypes,
+          riskLevel: h.riskLevel,
+          riskState: h.riskState,
+          riskDetail: h.riskDetail,
+        }),
+      },
+      'Replace',
+    ]),
+    ...extra,
+  ];
+  if (plan.user.riskState !== 'none' && plan.user.riskLastUpdatedDateTime) {
+    final.push(
+      ...projectionWrites(
+        tenantId,
+        {
           userId,
           ...identity,
           riskLevel: plan.user.riskLevel,
@@ -163,10 +202,10 @@ export async function commitRescore(
           riskDetail: plan.user.riskDetail,
           riskLastUpdatedDateTime: plan.user.riskLastUpdatedDateTime,
           isProcessing: false,
-        }),
-      },
-      'Replace',
-    ]);
+        },
+        snapshot.previous?.riskState !== 'none' ? snapshot.previous?.riskLastUpdatedDateTime : undefined,
+      ),
+    );
   }
   // Derived rows in their own transactions first; the locked transaction last.
   const sent = await submitGroups(table, chunk(derived, 100));

@@ -1,0 +1,275 @@
+import { odata } from '@azure/data-tables';
+import { z } from 'zod';
+import { isLicensed } from '../domain/tenant';
+import { ExternalId, Guid } from '../domain/ids';
+import { badRequest, notFound } from '../errors';
+import {
+  applySelect,
+  buildNextLink,
+  compileToTableFilter,
+  defineEntitySet,
+  encodeSkipToken,
+  evaluateFilter,
+  parseListQuery,
+  riskDetectionsQuery,
+  riskyUsersQuery,
+  selectContextSuffix,
+  signInsQuery,
+  type EntitySet,
+  type FilterNode,
+  type ListQuery,
+  type TableColumnMap,
+} from '../query';
+import { getStorage } from '../storage/clients';
+import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
+import { keys } from '../storage/keys';
+import { readPage } from '../storage/paging';
+import type { RiskyUserProjection } from '../storage/projection';
+import { getOptional } from '../storage/table';
+import type { Tenant } from '../storage/tenant-store';
+import { historyItemOf, riskDetectionOf, riskyUserOf, signInOf } from './graph-shapes';
+
+export interface ListRequest {
+  tenant: Tenant;
+  /** The absolute request URL: nextLink and @odata.context derive from it. */
+  url: string;
+}
+
+export interface GraphCollection {
+  '@odata.context': string;
+  value: Array<Record<string, unknown>>;
+  '@odata.nextLink'?: string;
+}
+
+const riskyUserColumns: TableColumnMap = {
+  id: { column: 'userId', storedAs: 'lowercaseString' },
+  riskLevel: { column: 'riskLevel', storedAs: 'enumString' },
+  riskState: { column: 'riskState', storedAs: 'enumString' },
+  riskDetail: { column: 'riskDetail', storedAs: 'enumString' },
+  isProcessing: { column: 'isProcessing', storedAs: 'boolean' },
+  userPrincipalName: { column: 'userPrincipalNameLower', storedAs: 'lowercaseString' },
+  riskLastUpdatedDateTime: { column: 'riskLastUpdatedDateTime', storedAs: 'isoString' },
+};
+
+// riskEventType is never pushed down: what a tenant may match depends on masking (R-L2).
+const detectionColumns: TableColumnMap = {
+  userId: { column: 'userId', storedAs: 'lowercaseString' },
+  riskLevel: { column: 'riskLevel', storedAs: 'enumString' },
+  riskState: { column: 'riskState', storedAs: 'enumString' },
+  detectionTimingType: { column: 'detectionTimingType', storedAs: 'enumString' },
+  activity: { column: 'activity', storedAs: 'enumString' },
+  activityDateTime: { column: 'activityDateTime', storedAs: 'isoString' },
+  detectedDateTime: { column: 'detectedDateTime', storedAs: 'isoString' },
+};
+
+const signInColumns: TableColumnMap = {
+  userId: { column: 'userId', storedAs: 'lowercaseString' },
+  riskState: { column: 'riskState', storedAs: 'enumString' },
+  riskLevelAggregated: { column: 'riskLevelAggregated', storedAs: 'enumString' },
+  riskLevelDuringSignIn: { column: 'riskLevelDuringSignIn', storedAs: 'enumString' },
+  createdDateTime: { column: 'createdDateTime', storedAs: 'isoString' },
+};
+
+const historyQuery = defineEntitySet({
+  name: 'history',
+  properties: {},
+  selectable: [
+    'id',
+    'userId',
+    'isDeleted',
+    'isProcessing',
+    'riskLastUpdatedDateTime',
+    'riskLevel',
+    'riskState',
+    'riskDetail',
+    'userDisplayName',
+    'userPrincipalName',
+    'initiatedBy',
+    'activity',
+  ],
+});
+
+/** Range, row type and pushed-down filter → one Table Storage filter string. */
+function tableFilter(
+  tenantId: string,
+  range: { from: string; to: string },
+  rowType: string,
+  pushed: string | undefined,
+): string {
+  const base = odata`PartitionKey eq ${tenantId} and RowKey ge ${range.from} and RowKey lt ${range.to} and rowType eq ${rowType}`;
+  return pushed ? `${base} and (${pushed})` : base;
+}
+
+/** A `userId eq '…'` that every match must satisfy narrows a scan to that user's rows. */
+function requiredUserId(filter: FilterNode | undefined): string | undefined {
+  if (!filter) return undefined;
+  const candidates =
+    filter.kind === 'comparison'
+      ? [filter]
+      : filter.kind === 'and'
+        ? filter.operands.flatMap((o) => (o.kind === 'comparison' ? [o] : []))
+        : [];
+  const hit = candidates.find(
+    (c) => c.property === 'userId' && c.operator === 'eq' && c.literal.type === 'string',
+  );
+  const value = hit?.literal.type === 'string' ? hit.literal.value.toLowerCase() : undefined;
+  return value && Guid.safeParse(value).success ? value : undefined;
+}
+
+async function listCollection(
+  req: ListRequest,
+  entitySet: EntitySet,
+  contextPath: string,
+  plan: (query: ListQuery) => {
+    filter: string;
+    toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
+  },
+): Promise<GraphCollection> {
+  const url = new URL(req.url);
+  const query = parseListQuery(url.searchParams, entitySet, req.tenant.id);
+  const { filter, toEntity } = plan(query);
+  const page = await readPage(
+    getStorage().table,
+    filter,
+    query.top,
+    query.skipToken?.tableContinuationToken,
+    (row) => {
+      const entity = toEntity(row);
+      if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
+      return applySelect(entity, query.select);
+    },
+  );
+  const collection: GraphCollection = {
+    '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(query.select)}`,
+    value: page.items,
+  };
+  if (page.continuationToken) {
+    const token = encodeSkipToken({
+      tenantId: req.tenant.id,
+      queryFingerprint: query.fingerprint,
+      continuation: page.continuationToken,
+    });
+    collection['@odata.nextLink'] = buildNextLink(req.url, token);
+  }
+  return collection;
+}
+
+function projectionOf(row: Record<string, unknown>): RiskyUserProjection {
+  return z
+    .object({
+      userId: z.string(),
+      userPrincipalName: z.string().default(''),
+      userDisplayName: z.string().default(''),
+      riskLevel: z.string(),
+      riskState: z.string(),
+      riskDetail: z.string(),
+      riskLastUpdatedDateTime: z.string(),
+      isProcessing: z.boolean().default(false),
+    })
+    .parse(row);
+}
+
+export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
+  return listCollection(req, riskyUsersQuery, 'identityProtection/riskyUsers', (query) => {
+    const range = !query.orderBy
+      ? keys.riskyUsersRange
+      : query.orderBy.direction === 'asc'
+        ? keys.riskyUsersAscendingRange
+        : keys.riskyUsersDescendingRange;
+    const pushed =
+      query.filter && compileToTableFilter(query.filter, riskyUserColumns, { maxComparisons: 10 });
+    return {
+      filter: tableFilter(req.tenant.id, range, 'riskyUser', pushed),
+      toEntity: (row) => riskyUserOf(projectionOf(row)),
+    };
+  });
+}
+
+export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
+  const licensed = isLicensed(req.tenant.license);
+  return listCollection(req, riskDetectionsQuery, 'identityProtection/riskDetections', (query) => {
+    const userId = requiredUserId(query.filter);
+    const range = userId ? keys.userDetectionsRange(userId) : keys.usersRange;
+    const pushed =
+      query.filter && compileToTableFilter(query.filter, detectionColumns, { maxComparisons: 10 });
+    return {
+      filter: tableFilter(req.tenant.id, range, 'detection', pushed),
+      toEntity: (row) => riskDetectionOf(DetectionRow.parse(row), licensed),
+    };
+  });
+}
+
+export function listSignIns(req: ListRequest): Promise<GraphCollection> {
+  const licensed = isLicensed(req.tenant.license);
+  return listCollection(req, signInsQuery, 'auditLogs/signIns', (query) => {
+    const userId = requiredUserId(query.filter);
+    const range = userId ? keys.userSignInsRange(userId) : keys.usersRange;
+    const pushed = query.filter && compileToTableFilter(query.filter, signInColumns, { maxComparisons: 10 });
+    return {
+      filter: tableFilter(req.tenant.id, range, 'signIn', pushed),
+      toEntity: (row) => signInOf(SignInRow.parse(row), licensed),
+    };
+  });
+}
+
+function parseId<T extends z.ZodType>(schema: T, id: string, what: string): z.infer<T> {
+  const parsed = schema.safeParse(id);
+  if (!parsed.success) throw badRequest(`Invalid ${what} id '${id.slice(0, 64)}'.`);
+  return parsed.data;
+}
+
+export async function getRiskyUser(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
+  const userId = parseId(Guid, id, 'riskyUser');
+  const row = await getOptional<Record<string, unknown>>(
+    getStorage().table,
+    tenant.id,
+    keys.riskyUser(userId),
+  );
+  if (!row) throw notFound(`riskyUser '${userId}' not found.`);
+  return riskyUserOf(projectionOf(row));
+}
+
+export async function listRiskyUserHistory(req: ListRequest, id: string): Promise<GraphCollection> {
+  const userId = parseId(Guid, id, 'riskyUser');
+  const row = await getOptional<Record<string, unknown>>(
+    getStorage().table,
+    req.tenant.id,
+    keys.riskyUser(userId),
+  );
+  if (!row) throw notFound(`riskyUser '${userId}' not found.`);
+  const user = projectionOf(row);
+  const licensed = isLicensed(req.tenant.license);
+  return listCollection(req, historyQuery, `identityProtection/riskyUsers('${userId}')/history`, () => ({
+    filter: tableFilter(req.tenant.id, keys.historyRange(userId), 'history', undefined),
+    toEntity: (r) => historyItemOf(HistoryRow.parse(r), user, licensed),
+  }));
+}
+
+async function viaPointer(
+  tenant: Tenant,
+  pointerKey: string,
+  rowKeyOf: (userId: string) => string,
+): Promise<Record<string, unknown> | undefined> {
+  const { table } = getStorage();
+  const pointer = await getOptional<Record<string, unknown>>(table, tenant.id, pointerKey);
+  if (!pointer) return undefined;
+  return getOptional<Record<string, unknown>>(table, tenant.id, rowKeyOf(PointerRow.parse(pointer).userId));
+}
+
+export async function getRiskDetection(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
+  const detectionId = parseId(ExternalId, id, 'riskDetection');
+  const row = await viaPointer(tenant, keys.detectionPointer(detectionId), (userId) =>
+    keys.detection(userId, detectionId),
+  );
+  if (!row) throw notFound(`riskDetection '${detectionId}' not found.`);
+  return riskDetectionOf(DetectionRow.parse(row), isLicensed(tenant.license));
+}
+
+export async function getSignIn(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
+  const requestId = parseId(ExternalId, id, 'signIn');
+  const row = await viaPointer(tenant, keys.signInPointer(requestId), (userId) =>
+    keys.signIn(userId, requestId),
+  );
+  if (!row) throw notFound(`signIn '${requestId}' not found.`);
+  return signInOf(SignInRow.parse(row), isLicensed(tenant.license));
+}
