@@ -62,6 +62,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave an orphaned emulator behind, however this process ends.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const ports = await new Promise<{ blob: number; queue: number; table: number }>((resolve, reject) => {
     const found: Record<string, number> = {};
     let output = '';
@@ -88,8 +94,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         resolve({ blob: found.blob, queue: found.queue, table: found.table });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
   });
   return {
     blobPort: ports.blob,

@@ -87,6 +87,12 @@ export async function readUserSnapshot(tenantId: string, userId: string): Promis
   };
 }
 
+/** Detections stored before the user's name was known; the next rescore names them. */
+export function unnamedDetections(snapshot: UserSnapshot): string[] {
+  if (!displayIdentity(snapshot).userPrincipalName) return [];
+  return [...snapshot.detectionRows.values()].filter((d) => !d.userPrincipalName).map((d) => d.id);
+}
+
 /** The name a user is shown with: the directory's, else the latest sign-in's. */
 export function displayIdentity(snapshot: UserSnapshot): {
   userPrincipalName: string;
