@@ -23,7 +23,7 @@ import {
 import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
 import { keys } from '../storage/keys';
-import { readPage } from '../storage/paging';
+import { isContinuationInPartition, readPage } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
 import { getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
@@ -126,7 +126,9 @@ async function listCollection(
   },
 ): Promise<GraphCollection> {
   const url = new URL(req.url);
-  const query = parseListQuery(url.searchParams, entitySet, req.tenant.id);
+  const query = parseListQuery(url.searchParams, entitySet, req.tenant.id, {
+    isTenantPartitionKey: (encoded) => isContinuationInPartition(encoded, req.tenant.id),
+  });
   const { filter, toEntity } = plan(query);
   const page = await readPage(
     getStorage().table,

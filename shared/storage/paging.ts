@@ -43,3 +43,14 @@ export async function readPage<T>(
   }
   return { items, continuationToken: token };
 }
+
+/**
+ * Whether a continuation's (service-encoded) partition key is the tenant's. Azurite sends
+ * the key base64-encoded, Azure as `1!<length>!<base64>`. The query's own
+ * `PartitionKey eq` filter is the real guard; this refuses tampered tokens early (R-A1).
+ */
+export function isContinuationInPartition(encoded: string, partitionKey: string): boolean {
+  if (encoded === partitionKey) return true;
+  const payload = /^1!\d+!(.+)$/.exec(encoded)?.[1] ?? encoded;
+  return Buffer.from(payload, 'base64').toString('utf8') === partitionKey;
+}

@@ -30,7 +30,7 @@ export async function getOptional<T extends object>(
   rowKey: string,
 ): Promise<(T & { etag: string }) | undefined> {
   try {
-    return (await table.getEntity<T>(partitionKey, rowKey));
+    return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;

@@ -20,14 +20,37 @@ export function detection(id: string, minute: number, overrides: Partial<Detecti
   };
 }
 
-export function signInDetection(id: string, requestId: string, minute: number, overrides: Partial<DetectionFact> = {}): DetectionFact {
-  return detection(id, minute, { activity: 'signin', riskEventType: 'anonymizedIPAddress', detectionTimingType: 'realtime', requestId, ...overrides });
+export function signInDetection(
+  id: string,
+  requestId: string,
+  minute: number,
+  overrides: Partial<DetectionFact> = {},
+): DetectionFact {
+  return detection(id, minute, {
+    activity: 'signin',
+    riskEventType: 'anonymizedIPAddress',
+    detectionTimingType: 'realtime',
+    requestId,
+    ...overrides,
+  });
 }
 
 export function signIn(id: string, minute: number, overrides: Partial<SignInFact> = {}): SignInFact {
-  return { id, userId: USER, createdDateTime: at(minute), riskLevelDuringSignIn: 'none', recordedAt: at(minute), ...overrides };
+  return {
+    id,
+    userId: USER,
+    createdDateTime: at(minute),
+    riskLevelDuringSignIn: 'none',
+    recordedAt: at(minute),
+    ...overrides,
+  };
 }
 
-export function action(id: string, kind: ActionKind, minute: number, overrides: Partial<ActionFact> = {}): ActionFact {
+export function action(
+  id: string,
+  kind: ActionKind,
+  minute: number,
+  overrides: Partial<ActionFact> = {},
+): ActionFact {
   return { id, kind, acceptedAt: at(minute), initiatedBy: 'admin-oid', ...overrides };
 }
