@@ -38,7 +38,9 @@ export function useRunningStorage(): void {
   if (process.env.AzureWebJobsStorage) return;
   const info = readRuntime();
   if (!info) {
-    throw new Error('AzureWebJobsStorage is not set and no `npm start` is running; start the service or set the connection string.');
+    throw new Error(
+      'AzureWebJobsStorage is not set and no `npm start` is running; start the service or set the connection string.',
+    );
   }
   process.env.AzureWebJobsStorage = info.connectionString;
 }

@@ -29,9 +29,11 @@ class BearerMiddleware implements Middleware {
       const embedded = context.request.lastIndexOf('http://');
       if (embedded > 0) context.request = context.request.slice(embedded);
     }
-    const headers = new Headers(context.options?.headers as HeadersInit | undefined);
-    headers.set('Authorization', `Bearer ${this.token}`);
-    context.options = { ...context.options, headers: Object.fromEntries(headers.entries()) };
+    const headers = {
+      ...(context.options?.headers as Record<string, string> | undefined),
+      Authorization: `Bearer ${this.token}`,
+    };
+    context.options = { ...context.options, headers };
     await this.next!.execute(context);
   }
   setNext(next: Middleware): void {

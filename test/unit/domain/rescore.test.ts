@@ -6,29 +6,68 @@ const noStored = { storedDetections: new Map(), storedSignIns: new Map() };
 
 describe('planning a rescore (R-S6, R-S7)', () => {
   it('R-S7: a change of level or state appends one system history item', () => {
-    const plan = planRescore({ facts: { userId: USER, detections: [detection('d1', 0)], signIns: [], actions: [] }, previous: undefined, ...noStored, now: at(1) });
+    const plan = planRescore({
+      facts: { userId: USER, detections: [detection('d1', 0)], signIns: [], actions: [] },
+      previous: undefined,
+      ...noStored,
+      now: at(1),
+    });
     expect(plan.history).toEqual([
-      expect.objectContaining({ initiatedBy: '', riskLevel: 'medium', riskState: 'atRisk', activity: { detail: 'none', riskEventTypes: ['leakedCredentials'] } }),
+      expect.objectContaining({
+        initiatedBy: '',
+        riskLevel: 'medium',
+        riskState: 'atRisk',
+        activity: { detail: 'none', riskEventTypes: ['leakedCredentials'] },
+      }),
     ]);
-    expect(plan.user).toMatchObject({ riskLevel: 'medium', riskState: 'atRisk', riskLastUpdatedDateTime: at(1), changed: true });
+    expect(plan.user).toMatchObject({
+      riskLevel: 'medium',
+      riskState: 'atRisk',
+      riskLastUpdatedDateTime: at(1),
+      changed: true,
+    });
   });
 
   it('R-S7: every accepted admin action is recorded once, even when it changes nothing', () => {
-    const facts = { userId: USER, detections: [], signIns: [], actions: [action('a1', 'dismissUser', 5, { initiatedBy: 'oid-1' })] };
-    const previous = { riskLevel: 'none' as const, riskState: 'dismissed' as const, riskDetail: 'adminDismissedAllRiskForUser' as const, riskLastUpdatedDateTime: at(0) };
+    const facts = {
+      userId: USER,
+      detections: [],
+      signIns: [],
+      actions: [action('a1', 'dismissUser', 5, { initiatedBy: 'oid-1' })],
+    };
+    const previous = {
+      riskLevel: 'none' as const,
+      riskState: 'dismissed' as const,
+      riskDetail: 'adminDismissedAllRiskForUser' as const,
+      riskLastUpdatedDateTime: at(0),
+    };
     const plan = planRescore({ facts, previous, ...noStored, now: at(6) });
     expect(plan.history).toHaveLength(1);
-    expect(plan.history[0]).toMatchObject({ initiatedBy: 'oid-1', activity: { detail: 'adminDismissedAllRiskForUser', riskEventTypes: [] } });
+    expect(plan.history[0]).toMatchObject({
+      initiatedBy: 'oid-1',
+      activity: { detail: 'adminDismissedAllRiskForUser', riskEventTypes: [] },
+    });
     expect(plan.appliedActionIds).toEqual(['a1']);
     // R-S6: nothing moved, so the timestamp stays.
     expect(plan.user.riskLastUpdatedDateTime).toBe(at(0));
   });
 
   it('R-S6/R-X3: re-planning stored facts writes nothing new', () => {
-    const facts = { userId: USER, detections: [detection('d1', 0)], signIns: [], actions: [action('a1', 'dismissUser', 5, { appliedAt: at(6) })] };
+    const facts = {
+      userId: USER,
+      detections: [detection('d1', 0)],
+      signIns: [],
+      actions: [action('a1', 'dismissUser', 5, { appliedAt: at(6) })],
+    };
     const first = planRescore({ facts, previous: undefined, ...noStored, now: at(6) });
     const stored = new Map(first.detections.map((d) => [d.id, d.state]));
-    const again = planRescore({ facts, previous: { ...first.user }, storedDetections: stored, storedSignIns: new Map(), now: at(9) });
+    const again = planRescore({
+      facts,
+      previous: { ...first.user },
+      storedDetections: stored,
+      storedSignIns: new Map(),
+      now: at(9),
+    });
     expect(again.history).toEqual([]);
     expect(again.detections).toEqual([]);
     expect(again.user.changed).toBe(false);

@@ -3,7 +3,13 @@ import { scoreUser } from '../../../shared/domain/scoring';
 import type { UserFacts } from '../../../shared/domain/facts';
 import { USER, action, at, detection, signIn, signInDetection } from '../../helpers/facts';
 
-const facts = (parts: Partial<UserFacts>): UserFacts => ({ userId: USER, detections: [], signIns: [], actions: [], ...parts });
+const facts = (parts: Partial<UserFacts>): UserFacts => ({
+  userId: USER,
+  detections: [],
+  signIns: [],
+  actions: [],
+  ...parts,
+});
 
 describe('scoring (SPEC §3)', () => {
   it('R-S3/R-S4: a user with no detections is not at risk', () => {
@@ -14,7 +20,10 @@ describe('scoring (SPEC §3)', () => {
     const score = scoreUser(
       facts({
         signIns: [signIn('s1', 0, { riskLevelDuringSignIn: 'high' })],
-        detections: [detection('d1', 1, { riskLevel: 'low' }), signInDetection('d2', 's1', 0, { riskLevel: 'high' })],
+        detections: [
+          detection('d1', 1, { riskLevel: 'low' }),
+          signInDetection('d2', 's1', 0, { riskLevel: 'high' }),
+        ],
       }),
     );
     expect(score.user).toEqual({ riskLevel: 'high', riskState: 'atRisk', riskDetail: 'none' });
@@ -24,31 +33,54 @@ describe('scoring (SPEC §3)', () => {
     const score = scoreUser(
       facts({
         signIns: [signIn('s1', 0, { riskLevelDuringSignIn: 'low' })],
-        detections: [signInDetection('d1', 's1', 0, { riskLevel: 'low' }), signInDetection('d2', 's1', 10, { riskLevel: 'medium', detectionTimingType: 'offline', riskEventType: 'unlikelyTravel' })],
+        detections: [
+          signInDetection('d1', 's1', 0, { riskLevel: 'low' }),
+          signInDetection('d2', 's1', 10, {
+            riskLevel: 'medium',
+            detectionTimingType: 'offline',
+            riskEventType: 'unlikelyTravel',
+          }),
+        ],
       }),
     );
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'medium', riskState: 'atRisk', riskDetail: 'none' });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'medium',
+      riskState: 'atRisk',
+      riskDetail: 'none',
+    });
   });
 
   it('R-S4: a detection recorded after an action makes the user atRisk again', () => {
     const score = scoreUser(
-      facts({ detections: [detection('d1', 0), detection('d2', 20, { riskLevel: 'low' })], actions: [action('a1', 'dismissUser', 10)] }),
+      facts({
+        detections: [detection('d1', 0), detection('d2', 20, { riskLevel: 'low' })],
+        actions: [action('a1', 'dismissUser', 10)],
+      }),
     );
     expect(score.user).toEqual({ riskLevel: 'low', riskState: 'atRisk', riskDetail: 'none' });
-    expect(score.detections.get('d1')).toEqual({ riskState: 'dismissed', riskDetail: 'adminDismissedAllRiskForUser' });
+    expect(score.detections.get('d1')).toEqual({
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedAllRiskForUser',
+    });
     expect(score.detections.get('d2')).toEqual({ riskState: 'atRisk', riskDetail: 'none' });
   });
 
   it('R-S5: a detection ingested after the action is new risk even with an older activityDateTime', () => {
     const late = detection('late', 30, { activityDateTime: at(-60), riskLevel: 'high' });
-    const score = scoreUser(facts({ detections: [detection('d1', 0), late], actions: [action('a1', 'dismissUser', 10)] }));
+    const score = scoreUser(
+      facts({ detections: [detection('d1', 0), late], actions: [action('a1', 'dismissUser', 10)] }),
+    );
     expect(score.user.riskState).toBe('atRisk');
     expect(score.user.riskLevel).toBe('high');
     expect(score.detections.get('late')?.riskState).toBe('atRisk');
   });
 
   it('R-X3: the result does not depend on the order facts are listed in (replay orders by record time)', () => {
-    const ds = [detection('d1', 0), detection('d2', 5, { riskLevel: 'high' }), detection('d3', 20, { riskLevel: 'low' })];
+    const ds = [
+      detection('d1', 0),
+      detection('d2', 5, { riskLevel: 'high' }),
+      detection('d3', 20, { riskLevel: 'low' }),
+    ];
     const as = [action('a1', 'confirmUserSafe', 10)];
     const one = scoreUser(facts({ detections: ds, actions: as }));
     const two = scoreUser(facts({ detections: [...ds].reverse(), actions: as }));
@@ -64,51 +96,110 @@ describe('feedback actions (SPEC §4)', () => {
   };
 
   it('R-F1: confirm sign-in safe closes the sign-in and, when nothing else is risky, the user', () => {
-    const score = scoreUser(facts({ ...riskySignIn, actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })] }));
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'none', riskState: 'confirmedSafe', riskDetail: 'adminConfirmedSigninSafe' });
-    expect(score.detections.get('d1')).toEqual({ riskState: 'confirmedSafe', riskDetail: 'adminConfirmedSigninSafe' });
-    expect(score.user).toEqual({ riskLevel: 'none', riskState: 'confirmedSafe', riskDetail: 'adminConfirmedSigninSafe' });
+    const score = scoreUser(
+      facts({ ...riskySignIn, actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })] }),
+    );
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'none',
+      riskState: 'confirmedSafe',
+      riskDetail: 'adminConfirmedSigninSafe',
+    });
+    expect(score.detections.get('d1')).toEqual({
+      riskState: 'confirmedSafe',
+      riskDetail: 'adminConfirmedSigninSafe',
+    });
+    expect(score.user).toEqual({
+      riskLevel: 'none',
+      riskState: 'confirmedSafe',
+      riskDetail: 'adminConfirmedSigninSafe',
+    });
   });
 
   it('R-F1: with other risk left, the user is rescored without the sign-in and stays atRisk', () => {
     const score = scoreUser(
-      facts({ ...riskySignIn, detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'low' })], actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })] }),
+      facts({
+        ...riskySignIn,
+        detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'low' })],
+        actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })],
+      }),
     );
     expect(score.user).toEqual({ riskLevel: 'low', riskState: 'atRisk', riskDetail: 'none' });
   });
 
   it('R-F2: confirm sign-in compromised makes the sign-in and the user confirmedCompromised, high', () => {
     const score = scoreUser(
-      facts({ signIns: [signIn('s1', 0)], detections: [signInDetection('d1', 's1', 0, { riskLevel: 'low' })], actions: [action('a', 'confirmSignInCompromised', 5, { requestId: 's1' })] }),
+      facts({
+        signIns: [signIn('s1', 0)],
+        detections: [signInDetection('d1', 's1', 0, { riskLevel: 'low' })],
+        actions: [action('a', 'confirmSignInCompromised', 5, { requestId: 's1' })],
+      }),
     );
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'high', riskState: 'confirmedCompromised', riskDetail: 'adminConfirmedSigninCompromised' });
-    expect(score.user).toEqual({ riskLevel: 'high', riskState: 'confirmedCompromised', riskDetail: 'adminConfirmedSigninCompromised' });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'high',
+      riskState: 'confirmedCompromised',
+      riskDetail: 'adminConfirmedSigninCompromised',
+    });
+    expect(score.user).toEqual({
+      riskLevel: 'high',
+      riskState: 'confirmedCompromised',
+      riskDetail: 'adminConfirmedSigninCompromised',
+    });
   });
 
   it('R-F3: confirm user compromised: confirmedCompromised, high, with its own detection', () => {
     const score = scoreUser(
       facts({
-        detections: [detection('acc-a', 5, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' })],
+        detections: [
+          detection('acc-a', 5, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+        ],
         actions: [action('a', 'confirmUserCompromised', 5)],
       }),
     );
-    expect(score.user).toEqual({ riskLevel: 'high', riskState: 'confirmedCompromised', riskDetail: 'adminConfirmedUserCompromised' });
+    expect(score.user).toEqual({
+      riskLevel: 'high',
+      riskState: 'confirmedCompromised',
+      riskDetail: 'adminConfirmedUserCompromised',
+    });
     expect(score.detections.get('acc-a')?.riskState).toBe('atRisk');
   });
 
   it('R-F4: dismiss closes every active detection and risky sign-in; level none', () => {
     const score = scoreUser(
-      facts({ ...riskySignIn, detections: [...riskySignIn.detections, detection('u1', 1)], actions: [action('a', 'dismissUser', 5)] }),
+      facts({
+        ...riskySignIn,
+        detections: [...riskySignIn.detections, detection('u1', 1)],
+        actions: [action('a', 'dismissUser', 5)],
+      }),
     );
-    expect(score.user).toEqual({ riskLevel: 'none', riskState: 'dismissed', riskDetail: 'adminDismissedAllRiskForUser' });
-    expect(score.detections.get('u1')).toEqual({ riskState: 'dismissed', riskDetail: 'adminDismissedAllRiskForUser' });
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'none', riskState: 'dismissed', riskDetail: 'adminDismissedAllRiskForUser' });
+    expect(score.user).toEqual({
+      riskLevel: 'none',
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedAllRiskForUser',
+    });
+    expect(score.detections.get('u1')).toEqual({
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedAllRiskForUser',
+    });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'none',
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedAllRiskForUser',
+    });
   });
 
   it('R-F5: a self-service password reset remediates the user and closes its risk', () => {
-    const score = scoreUser(facts({ ...riskySignIn, actions: [action('r', 'selfServicePasswordReset', 5, { initiatedBy: '' })] }));
-    expect(score.user).toEqual({ riskLevel: 'none', riskState: 'remediated', riskDetail: 'userPerformedSecuredPasswordReset' });
-    expect(score.detections.get('d1')).toEqual({ riskState: 'remediated', riskDetail: 'userPerformedSecuredPasswordReset' });
+    const score = scoreUser(
+      facts({ ...riskySignIn, actions: [action('r', 'selfServicePasswordReset', 5, { initiatedBy: '' })] }),
+    );
+    expect(score.user).toEqual({
+      riskLevel: 'none',
+      riskState: 'remediated',
+      riskDetail: 'userPerformedSecuredPasswordReset',
+    });
+    expect(score.detections.get('d1')).toEqual({
+      riskState: 'remediated',
+      riskDetail: 'userPerformedSecuredPasswordReset',
+    });
   });
 
   it.each([
@@ -121,16 +212,27 @@ describe('feedback actions (SPEC §4)', () => {
 
   it('R-F5: mfaPassed remediates that sign-in and its detections; the user is rescored', () => {
     const score = scoreUser(
-      facts({ ...riskySignIn, detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'low' })], actions: [action('m', 'mfaPassed', 5, { requestId: 's1' })] }),
+      facts({
+        ...riskySignIn,
+        detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'low' })],
+        actions: [action('m', 'mfaPassed', 5, { requestId: 's1' })],
+      }),
     );
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'none', riskState: 'remediated', riskDetail: 'userPassedMFADrivenByRiskBasedPolicy' });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'none',
+      riskState: 'remediated',
+      riskDetail: 'userPassedMFADrivenByRiskBasedPolicy',
+    });
     expect(score.user).toEqual({ riskLevel: 'low', riskState: 'atRisk', riskDetail: 'none' });
   });
 
   it('R-F6: confirm compromised then dismiss leaves the user dismissed with both outcomes recorded', () => {
     const score = scoreUser(
       facts({
-        detections: [detection('d1', 0), detection('acc-a', 5, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' })],
+        detections: [
+          detection('d1', 0),
+          detection('acc-a', 5, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+        ],
         actions: [action('a', 'confirmUserCompromised', 5), action('b', 'dismissUser', 10)],
       }),
     );
@@ -143,25 +245,52 @@ describe('feedback actions (SPEC §4)', () => {
 
   it('R-F8: confirm user safe closes all risk as confirmedSafe', () => {
     const score = scoreUser(facts({ ...riskySignIn, actions: [action('a', 'confirmUserSafe', 5)] }));
-    expect(score.user).toEqual({ riskLevel: 'none', riskState: 'confirmedSafe', riskDetail: 'adminConfirmedAccountSafe' });
+    expect(score.user).toEqual({
+      riskLevel: 'none',
+      riskState: 'confirmedSafe',
+      riskDetail: 'adminConfirmedAccountSafe',
+    });
     expect(score.signIns.get('s1')?.riskState).toBe('confirmedSafe');
   });
 
   it('R-F9: dismiss sign-in closes it and its detections; the user is rescored without them', () => {
     const score = scoreUser(
-      facts({ ...riskySignIn, detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'medium' })], actions: [action('a', 'dismissSignIn', 5, { requestId: 's1' })] }),
+      facts({
+        ...riskySignIn,
+        detections: [...riskySignIn.detections, detection('u1', 1, { riskLevel: 'medium' })],
+        actions: [action('a', 'dismissSignIn', 5, { requestId: 's1' })],
+      }),
     );
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'none', riskState: 'dismissed', riskDetail: 'adminDismissedRiskForSignIn' });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'none',
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedRiskForSignIn',
+    });
     expect(score.detections.get('d1')?.riskState).toBe('dismissed');
     expect(score.user).toEqual({ riskLevel: 'medium', riskState: 'atRisk', riskDetail: 'none' });
   });
 
   it('R-S5: an action does not touch a detection recorded after it', () => {
     const score = scoreUser(
-      facts({ ...riskySignIn, detections: [...riskySignIn.detections, signInDetection('late', 's1', 9, { detectionTimingType: 'offline', riskEventType: 'unlikelyTravel', riskLevel: 'medium' })], actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })] }),
+      facts({
+        ...riskySignIn,
+        detections: [
+          ...riskySignIn.detections,
+          signInDetection('late', 's1', 9, {
+            detectionTimingType: 'offline',
+            riskEventType: 'unlikelyTravel',
+            riskLevel: 'medium',
+          }),
+        ],
+        actions: [action('a', 'confirmSignInSafe', 5, { requestId: 's1' })],
+      }),
     );
     expect(score.detections.get('d1')?.riskState).toBe('confirmedSafe');
     expect(score.detections.get('late')?.riskState).toBe('atRisk');
-    expect(score.signIns.get('s1')).toEqual({ riskLevelAggregated: 'medium', riskState: 'atRisk', riskDetail: 'none' });
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'medium',
+      riskState: 'atRisk',
+      riskDetail: 'none',
+    });
   });
 });
