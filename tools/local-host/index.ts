@@ -147,9 +147,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     if (!options.disableTimers && timers.size > 0) {
       const monitored = [...timers.values()].filter((t) => t.usesMonitor);
+      // Without reachable storage, timers still run; only past-due detection waits for the next start.
       const monitor =
         monitored.length > 0
-          ? await ScheduleMonitor.open(connectionStringFor(undefined, process.env), hostIdOf(app.appDir))
+          ? await ScheduleMonitor.open(
+              connectionStringFor(undefined, process.env),
+              hostIdOf(app.appDir),
+            ).catch((error: unknown) => {
+              warn(
+                `timer schedule monitor unavailable (${errorMessage(error)}); isPastDue is not tracked this run`,
+              );
+              return undefined;
+            })
           : undefined;
       for (const timer of timers.values()) {
         await timer.start(monitor);

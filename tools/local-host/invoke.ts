@@ -3,12 +3,7 @@ import type { LoadedApp } from './app-loader';
 import type { HookName } from './core-shim';
 import type { QueueOutputWriter } from './queue-output';
 import type { Registration } from './registrations';
-import type {
-  CoreInvocationContext,
-  CoreInvocationRequest,
-  RpcInvocationResponse,
-  RpcLogLevel,
-} from './rpc';
+import type { CoreInvocationContext, CoreInvocationRequest, RpcInvocationResponse, RpcLogLevel } from './rpc';
 
 export type LogLine = (line: string) => void;
 

@@ -87,14 +87,17 @@ export class QueueListener {
     return normalizeQueueName(resolveAppSettings(raw, this.env, what), what);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     const connection = stringOption(triggerOf(this.registration).binding, 'connection');
     const connectionString = connectionStringFor(connection, this.env);
     const queueName = this.queueName;
     this.#client = queueClientFor(connectionString, queueName);
     this.#poison = queueClientFor(connectionString, `${queueName}-poison`);
-    await this.#client.createIfNotExists();
-    this.#loop = this.#poll(this.#client);
+    // Like Azure's host, an unreachable storage account does not stop the host from
+    // serving HTTP: the listener keeps trying to reach its queue in the background.
+    this.#loop = this.#ensureQueue(this.#client).then((ready) =>
+      ready ? this.#poll(this.#client!) : undefined,
+    );
   }
 
   /** Stops polling, then waits for the messages already received. */
@@ -122,6 +125,22 @@ export class QueueListener {
       ],
       triggerMetadata: triggerMetadata(this.registration.name, body, facts),
     };
+  }
+
+  async #ensureQueue(client: QueueClient): Promise<boolean> {
+    const signal = this.#abort.signal;
+    let delay = MIN_POLLING_INTERVAL_MS;
+    while (!signal.aborted) {
+      try {
+        await client.createIfNotExists();
+        return true;
+      } catch (error) {
+        this.log(`[host] queue "${this.queueName}" is not reachable yet (${errorMessage(error)}); retrying`);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, this.settings.maxPollingIntervalMs);
+      }
+    }
+    return false;
   }
 
   async #poll(client: QueueClient): Promise<void> {
