@@ -98,6 +98,7 @@ export class QueueListener {
     this.#loop = this.#ensureQueue(this.#client).then((ready) =>
       ready ? this.#poll(this.#client!) : undefined,
     );
+    return Promise.resolve();
   }
 
   /** Stops polling, then waits for the messages already received. */
