@@ -9,3 +9,11 @@ export const RescoreMessage = z.object({
   detectionIds: z.array(z.string().max(128)).max(1000).default([]),
 });
 export type RescoreMessage = z.infer<typeof RescoreMessage>;
+
+/** Queue message: send the tenant's alert window `windowId` once it has closed (R-E5). */
+export const AlertWindowMessage = z.object({
+  type: z.literal('alertWindow'),
+  tenantId: Guid,
+  windowId: z.string().min(1).max(64),
+});
+export type AlertWindowMessage = z.infer<typeof AlertWindowMessage>;

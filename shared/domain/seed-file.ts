@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DetectionInput, RemediationInput, SignInInput } from './ingestion';
+import { UsersAtRiskAlertSettings, WeeklyDigestSettings } from './settings';
 import { DirectoryUser, RoleAssignment, TenantProfile } from './tenant';
 
 /** The tenant file format of SPEC §9 (seeds/ and `npm run seed`). */
@@ -9,8 +10,8 @@ export const SeedFile = z.strictObject({
   roleAssignments: z.array(RoleAssignment).max(10_000),
   settings: z
     .strictObject({
-      usersAtRiskAlert: z.record(z.string(), z.unknown()).optional(),
-      weeklyDigest: z.record(z.string(), z.unknown()).optional(),
+      usersAtRiskAlert: UsersAtRiskAlertSettings.optional(),
+      weeklyDigest: WeeklyDigestSettings.optional(),
     })
     .optional(),
   signIns: z.array(SignInInput).optional(),

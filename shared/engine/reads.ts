@@ -23,6 +23,7 @@ import {
 import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
 import { keys } from '../storage/keys';
+import { notificationOf } from '../storage/notification-store';
 import { isContinuationInPartition, readPage } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
 import { getOptional } from '../storage/table';
@@ -88,6 +89,38 @@ const historyQuery = defineEntitySet({
     'activity',
   ],
 });
+
+const notificationsQuery = defineEntitySet({
+  name: 'notifications',
+  properties: {
+    type: { type: 'enum', enumType: 'notificationType', values: ['usersAtRisk', 'weeklyDigest'] },
+    outcome: {
+      type: 'enum',
+      enumType: 'notificationOutcome',
+      values: ['sending', 'sent', 'written', 'failed', 'noRecipients'],
+    },
+    dateTime: { type: 'datetime' },
+  },
+  selectable: ['id', 'type', 'dateTime', 'recipients', 'users', 'outcome', 'reason', 'period'],
+});
+
+const notificationColumns: TableColumnMap = {
+  type: { column: 'type', storedAs: 'enumString' },
+  outcome: { column: 'outcome', storedAs: 'enumString' },
+  dateTime: { column: 'dateTime', storedAs: 'isoString' },
+};
+
+/** The alert and digest log, newest first (SPEC §7). */
+export function listNotifications(req: ListRequest): Promise<GraphCollection> {
+  return listCollection(req, notificationsQuery, 'riskloop/notifications', (query) => {
+    const pushed =
+      query.filter && compileToTableFilter(query.filter, notificationColumns, { maxComparisons: 10 });
+    return {
+      filter: tableFilter(req.tenant.id, keys.notificationsRange, 'notification', pushed),
+      toEntity: (row) => ({ ...notificationOf(row) }),
+    };
+  });
+}
 
 /** Range, row type and pushed-down filter → one Table Storage filter string. */
 function tableFilter(

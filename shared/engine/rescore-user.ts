@@ -15,6 +15,7 @@ export interface RescoreHook {
   }): Promise<{
     userFields: Record<string, unknown>;
     rows: TransactionAction[];
+    /** Runs after the rescore's transaction committed, or when there was nothing to write. */
     afterCommit?: () => Promise<void>;
   }>;
 }
@@ -45,6 +46,7 @@ export async function rescoreUser(
       ? await hook({ tenantId: message.tenantId, snapshot, plan, message, now })
       : { userFields: {}, rows: [] };
     if (isNoOp(snapshot, plan) && extra.rows.length === 0 && Object.keys(extra.userFields).length === 0) {
+      await extra.afterCommit?.();
       return { plan, attempts: attempt, wrote: false };
     }
     try {

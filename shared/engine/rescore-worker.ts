@@ -1,7 +1,8 @@
 import { RescoreMessage } from '../domain/messages';
 import { describeZodError } from '../http/body';
 import { queues } from '../storage/clients';
-import { enqueue } from '../storage/queue';
+import { poison } from '../storage/queue';
+import { alertRescoreHook } from './alerts';
 import { rescoreUser } from './rescore-user';
 
 export type WorkerOutcome =
@@ -25,10 +26,10 @@ export async function handleRescoreMessage(message: unknown, _dequeueCount: numb
   const parsed = RescoreMessage.safeParse(message);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error, 'message');
-    await enqueue(`${queues.rescore}-poison`, { reason, message });
+    await poison(queues.rescore, message, reason);
     return { outcome: 'poisoned', reason };
   }
-  const result = await rescoreUser(parsed.data);
+  const result = await rescoreUser(parsed.data, alertRescoreHook);
   return {
     outcome: 'rescored',
     tenantId: parsed.data.tenantId,

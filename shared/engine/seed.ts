@@ -1,5 +1,7 @@
 import type { SeedFile } from '../domain/seed-file';
+import { UsersAtRiskAlertSettings, WeeklyDigestSettings } from '../domain/settings';
 import { ensureStorage } from '../storage/clients';
+import { putSettings } from '../storage/settings-store';
 import { importDirectory, putTenant } from '../storage/tenant-store';
 import { ingestDetections, ingestRemediations, ingestSignIns } from './ingest';
 
@@ -36,6 +38,14 @@ export async function loadSeed(seed: SeedFile): Promise<SeedResult> {
   const tenantId = seed.tenant.id;
   await putTenant(seed.tenant);
   await importDirectory(tenantId, seed.users, seed.roleAssignments);
+  if (seed.settings?.usersAtRiskAlert)
+    await putSettings(
+      tenantId,
+      'usersAtRiskAlert',
+      UsersAtRiskAlertSettings.parse(seed.settings.usersAtRiskAlert),
+    );
+  if (seed.settings?.weeklyDigest)
+    await putSettings(tenantId, 'weeklyDigest', WeeklyDigestSettings.parse(seed.settings.weeklyDigest));
   const signIns = await inChunks(seed.signIns ?? [], (c) => ingestSignIns(tenantId, c));
   const riskDetections = await inChunks(seed.riskDetections ?? [], (c) => ingestDetections(tenantId, c));
   const remediations = await inChunks(seed.remediations ?? [], (c) => ingestRemediations(tenantId, c));

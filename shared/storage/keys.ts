@@ -21,6 +21,8 @@
  * | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
  * | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
  * | `n|{inverted time}|{id}`            | notification log, newest first                         |
+ * | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
+ * | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
  *
  * Rescoring one user is ONE range query: `u|{id}` up to (not incl.) `u|{id}|z` returns the
  * user row, actions, detections and sign-ins, and skips the ever-growing history.
@@ -53,6 +55,9 @@ export const keys = {
   signInPointer: (id: string) => `i|s|${id}`,
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
   notificationsRange: { from: 'n|', to: 'n}' },
+  alertWindow: 't|alertWindow',
+  pendingAlert: (qualifiedAt: string, userId: string) => `p|${qualifiedAt}|${userId}`,
+  pendingAlertsRange: { from: 'p|', to: 'p}' },
 } as const;
 
 /** Row types, stored in every row's `rowType` column so scans can filter on it. */

@@ -12,3 +12,8 @@ export async function enqueue(queueName: string, payload: unknown, delaySeconds 
     .queue(queueName)
     .sendMessage(text, delaySeconds > 0 ? { visibilityTimeout: delaySeconds } : {});
 }
+
+/** Moves a message that can never succeed to `<queue>-poison` with its reason (R-X2). */
+export async function poison(queueName: string, message: unknown, reason: string): Promise<void> {
+  await enqueue(`${queueName}-poison`, { reason, message });
+}

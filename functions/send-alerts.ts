@@ -1,0 +1,14 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { handleAlertMessage } from '../shared/engine/alert-worker';
+import { queues, STORAGE_CONNECTION } from '../shared/storage/clients';
+
+/** Sends a tenant's alert window when it closes (R-E5). Throwing (SendGrid 429/5xx) makes the host retry (R-X5). */
+export async function sendAlerts(message: unknown, context: InvocationContext): Promise<void> {
+  context.log(await handleAlertMessage(message));
+}
+
+app.storageQueue('send-alerts', {
+  queueName: queues.alerts,
+  connection: STORAGE_CONNECTION,
+  handler: sendAlerts,
+});

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { getConfig } from '../config';
+import { decideAlert } from '../domain/alert-rules';
+import type { AlertWindowMessage } from '../domain/messages';
+import { resolveRecipients } from '../domain/recipients';
+import { isLicensed } from '../domain/tenant';
+import { renderUsersAtRiskEmail } from '../email/alert-email';
+import { sendEmail } from '../email/sender';
+import {
+  pendingAlertWrite,
+  readPendingAlerts,
+  readWindow,
+  replaceWindow,
+  deletePendingAlerts,
+  type PendingAlertRow,
+  type WindowRow,
+} from '../storage/alert-store';
+import { queues } from '../storage/clients';
+import { readRoleHolders } from '../storage/directory-store';
+import {
+  getNotification,
+  notificationKey,
+  putNotification,
+  type Notification,
+} from '../storage/notification-store';
+import { enqueue } from '../storage/queue';
+import { getSettings } from '../storage/settings-store';
+import { getTenant } from '../storage/tenant-store';
+import { displayIdentity } from '../storage/user-store';
+import type { RescoreHook } from './rescore-user';
+
+/**
+ * The "users at risk detected" alert (SPEC §5).
+ *
+ * A rescore that makes a user qualify writes a pending row in its own transaction (so
+ * nobody who qualified is lost, and `lastAlertActivityDateTime` moves atomically with it:
+ * nobody is reported twice for the same detection), then makes sure the tenant has an
+ * open window. Opening a window puts a message on the alerts queue, invisible for the
+ * window's length; when it arrives, {@link sendAlertWindow} claims the window (ETag),
+ * sends one email for every pending user, and closes it. Everything lives in the queue
+ * and Table Storage, so it holds with several instances and duplicate delivery.
+ */
+
+/** A window still `open` or `sending` this long after it should have closed was abandoned by a crashed worker. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+function windowMs(): number {
+  return getConfig().ALERT_WINDOW_SECONDS * 1000;
+}
+
+export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, message, now }) => {
+  const none = { userFields: {}, rows: [] };
+  if (message.detectionIds.length === 0) return none;
+  const tenant = await getTenant(tenantId);
+  if (!tenant) return none;
+  const settings = await getSettings(tenantId, 'usersAtRiskAlert');
+  const changed = new Map(plan.detections.map((d) => [d.id, d.state.riskState]));
+  const newDetections = message.detectionIds.flatMap((id) => {
+    const row = snapshot.detectionRows.get(id);
+    return row
+      ? [{ activityDateTime: row.activityDateTime, riskState: changed.get(id) ?? row.riskState }]
+      : [];
+  });
+  const decision = decideAlert({
+    licensed: isLicensed(tenant.license),
+    minRiskLevel: settings.minRiskLevel,
+    userLevel: plan.user.riskLevel,
+    newDetections,
+    lastAlertActivityDateTime: snapshot.user?.lastAlertActivityDateTime,
+  });
+  if (!decision.qualifies) {
+    // A repeated message whose detection already qualified: make sure its window exists
+    // (the first delivery may have stopped between its commit and opening the window).
+    return decision.reason === 'notNewer'
+      ? { ...none, afterCommit: () => ensureAlertWindow(tenantId, new Date(now)) }
+      : none;
+  }
+  const identity = displayIdentity(snapshot);
+  return {
+    userFields: { lastAlertActivityDateTime: decision.activityDateTime },
+    rows: [
+      pendingAlertWrite(tenantId, {
+        userId: snapshot.facts.userId,
+        userPrincipalName: identity.userPrincipalName,
+        displayName: identity.userDisplayName,
+        riskLevel: plan.user.riskLevel as 'low' | 'medium' | 'high',
+        qualifiedAt: now,
+        activityDateTime: decision.activityDateTime,
+      }),
+    ],
+    afterCommit: () => ensureAlertWindow(tenantId, new Date(now)),
+  };
+};
+
+function isLive(row: WindowRow, now: Date): boolean {
+  if (row.state === 'closed') return false;
+  const since =
+    row.state === 'sending' ? Date.parse(row.claimedAt ?? row.closesAt) : Date.parse(row.closesAt);
+  return now.getTime() - since < ABANDONED_AFTER_MS;
+}
+
+/**
+ * Opens a window unless one is open (R-E5: the window opens when a user qualifies and no
+ * window is open). The message goes first: if opening then loses a race, the message
+ * names a window that never existed and the sender drops it.
+ */
+export async function ensureAlertWindow(tenantId: string, now: Date): Promise<void> {
+  const current = await readWindow(tenantId);
+  if (current && isLive(current, now)) return;
+  const length = windowMs();
+  const lastSent = current?.lastSentAt ? Date.parse(current.lastSentAt) : 0;
+  // At most one email per window length, counted from the previous email.
+  const closesAt = new Date(Math.max(now.getTime() + length, lastSent + length));
+  const windowId = randomUUID();
+  const message: AlertWindowMessage = { type: 'alertWindow', tenantId, windowId };
+  await enqueue(queues.alerts, message, Math.max(1, Math.ceil((closesAt.getTime() - now.getTime()) / 1000)));
+  await replaceWindow(tenantId, current, {
+    state: 'open',
+    windowId,
+    openedAt: now.toISOString(),
+    closesAt: closesAt.toISOString(),
+    ...(current?.lastSentAt ? { lastSentAt: current.lastSentAt } : {}),
+  });
+}
+
+export type AlertWindowOutcome =
+  | { outcome: 'stale' | 'duplicate' | 'notYet' | 'lostClaim' | 'empty' }
+  | { outcome: 'sent' | 'written' | 'failed' | 'noRecipients'; users: number; recipients: number };
+
+/** Latest entry per user: a user who qualified twice in one window is named once, at the latest level. */
+function usersOf(pending: readonly PendingAlertRow[]): Notification['users'] {
+  const byUser = new Map<string, PendingAlertRow>();
+  for (const p of pending) byUser.set(p.userId, p);
+  return [...byUser.values()].map((p) => ({
+    id: p.userId,
+    userPrincipalName: p.userPrincipalName,
+    displayName: p.displayName,
+    riskLevel: p.riskLevel,
+  }));
+}
+
+/** Sends one closed window: one email to every recipient naming everyone who qualified (R-E5, R-E6, R-E7). */
+export async function sendAlertWindow(
+  message: AlertWindowMessage,
+  now = new Date(),
+): Promise<AlertWindowOutcome> {
+  const { tenantId } = message;
+  let window = await readWindow(tenantId);
+  if (!window || window.windowId !== message.windowId) return { outcome: 'stale' };
+  if (window.state === 'closed') return { outcome: 'duplicate' };
+  if (window.state === 'open') {
+    if (now.getTime() < Date.parse(window.closesAt) - 250) {
+      await enqueue(
+        queues.alerts,
+        message,
+        Math.max(1, Math.ceil((Date.parse(window.closesAt) - now.getTime()) / 1000)),
+      );
+      return { outcome: 'notYet' };
+    }
+    const claimed: Omit<WindowRow, 'etag'> = {
+      ...window,
+      state: 'sending',
+      claimedAt: now.toISOString(),
+      notificationKey: notificationKey(now.toISOString(), window.windowId),
+    };
+    if (!(await replaceWindow(tenantId, window, claimed))) return { outcome: 'lostClaim' };
+    window = (await readWindow(tenantId))!;
+  }
+  // From here on this window is ours (or a retry of ours): finish it.
+  const key = window.notificationKey ?? notificationKey(now.toISOString(), window.windowId);
+  const pending = await readPendingAlerts(tenantId);
+  const previous = await getNotification(tenantId, key);
+  let outcome: AlertWindowOutcome;
+  let covered: readonly PendingAlertRow[] = pending;
+  if (previous && previous.outcome !== 'sending') {
+    // A retry after the email was recorded: clear only what that email named.
+    const named = new Set(previous.users.map((u) => u.id));
+    covered = pending.filter((p) => named.has(p.userId) && p.qualifiedAt <= previous.dateTime);
+    outcome = {
+      outcome: previous.outcome === 'failed' ? 'failed' : (previous.outcome),
+      users: previous.users.length,
+      recipients: previous.recipients.length,
+    };
+  } else if (pending.length === 0) {
+    outcome = { outcome: 'empty' };
+  } else {
+    outcome = await deliver(tenantId, window, key, pending, now);
+  }
+  await deletePendingAlerts(
+    tenantId,
+    covered.map((p) => p.rowKey),
+  );
+  const latest = await readWindow(tenantId);
+  if (latest && latest.windowId === window.windowId) {
+    await replaceWindow(tenantId, latest, { ...latest, state: 'closed', lastSentAt: now.toISOString() });
+  }
+  // Users who qualified while this window was being sent wait for the next one.
+  if ((await readPendingAlerts(tenantId)).length > 0) await ensureAlertWindow(tenantId, new Date());
+  return outcome;
+}
+
+async function deliver(
+  tenantId: string,
+  window: WindowRow,
+  key: string,
+  pending: readonly PendingAlertRow[],
+  now: Date,
+): Promise<AlertWindowOutcome> {
+  const tenant = await getTenant(tenantId);
+  const users = usersOf(pending);
+  const record = (n: Omit<Notification, 'id' | 'type' | 'dateTime' | 'users'>): Promise<void> =>
+    putNotification(tenantId, key, {
+      id: window.windowId,
+      type: 'usersAtRisk',
+      dateTime: now.toISOString(),
+      users,
+      ...n,
+    });
+  // R-E1, again at sending time: a tenant may have lost its licence since the users qualified.
+  if (!tenant || !isLicensed(tenant.license)) {
+    await record({
+      recipients: [],
+      outcome: 'failed',
+      reason: 'tenant is not licensed (P2 or Entra Suite); nothing was sent',
+    });
+    return { outcome: 'failed', users: users.length, recipients: 0 };
+  }
+  const settings = await getSettings(tenantId, 'usersAtRiskAlert', true);
+  const holders = await readRoleHolders(tenantId);
+  const { recipients } = resolveRecipients({
+    ...holders,
+    disabledRecipientIds: settings.disabledRecipientIds,
+    customRecipients: settings.customRecipients,
+    at: now,
+  });
+  const addresses = recipients.map((r) => r.address);
+  if (addresses.length === 0) {
+    await record({
+      recipients: [],
+      outcome: 'noRecipients',
+      reason: 'no recipient: no active role holder with an address, and no custom address',
+    });
+    return { outcome: 'noRecipients', users: users.length, recipients: 0 };
+  }
+  await record({ recipients: addresses, outcome: 'sending' });
+  const email = renderUsersAtRiskEmail({
+    tenantDisplayName: tenant.displayName,
+    users: users.map((u) => ({
+      displayName: u.displayName,
+      userPrincipalName: u.userPrincipalName,
+      riskLevel: u.riskLevel as 'low' | 'medium' | 'high',
+    })),
+    reportBaseUrl: getConfig().REPORT_BASE_URL,
+    windowEnd: window.closesAt,
+  });
+  const sent = await sendEmail({
+    ...email,
+    recipients: addresses,
+    category: 'usersAtRisk',
+    idempotencyKey: window.windowId,
+  });
+  if (sent.outcome === 'failed' && sent.retryable) {
+    // R-X5: SendGrid did not take it; throw so the queue retries this window later (no email went out).
+    throw new Error(`alert email not accepted yet (${sent.reason}); the queue will retry`);
+  }
+  await record({
+    recipients: addresses,
+    outcome: sent.outcome,
+    ...(sent.outcome === 'failed' ? { reason: sent.reason } : {}),
+  });
+  return { outcome: sent.outcome, users: users.length, recipients: addresses.length };
+}

@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import { resolveRecipients, type Recipient } from '../domain/recipients';
+import {
+  UsersAtRiskAlertPatch,
+  WeeklyDigestPatch,
+  type UsersAtRiskAlertSettings,
+  type WeeklyDigestSettings,
+} from '../domain/settings';
+import { readRoleHolders } from '../storage/directory-store';
+import { getSettings, putSettings } from '../storage/settings-store';
+
+/** GET/PATCH of the alert and digest settings (R-E2, R-E6, R-D3): PATCH merges the given fields. */
+export function getAlertSettings(tenantId: string): Promise<UsersAtRiskAlertSettings> {
+  return getSettings(tenantId, 'usersAtRiskAlert', true);
+}
+
+export async function patchAlertSettings(
+  tenantId: string,
+  patch: z.infer<typeof UsersAtRiskAlertPatch>,
+): Promise<UsersAtRiskAlertSettings> {
+  const current = await getSettings(tenantId, 'usersAtRiskAlert', true);
+  return putSettings(tenantId, 'usersAtRiskAlert', { ...current, ...patch });
+}
+
+export function getDigestSettings(tenantId: string): Promise<WeeklyDigestSettings> {
+  return getSettings(tenantId, 'weeklyDigest', true);
+}
+
+export async function patchDigestSettings(
+  tenantId: string,
+  patch: z.infer<typeof WeeklyDigestPatch>,
+): Promise<WeeklyDigestSettings> {
+  const current = await getSettings(tenantId, 'weeklyDigest', true);
+  return putSettings(tenantId, 'weeklyDigest', { ...current, ...patch });
+}
+
+export interface RecipientView {
+  address: string;
+  userId: string | null;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  reasons: Recipient['reasons'];
+  custom: boolean;
+}
+
+/** The R-E6 list as it would be resolved now, each entry with why it is on it, plus who is left out and why. */
+export async function listAlertRecipients(
+  tenantId: string,
+  now: Date,
+): Promise<{ value: RecipientView[]; excluded: Array<{ userId: string; reason: string }> }> {
+  const settings = await getSettings(tenantId, 'usersAtRiskAlert', true);
+  const holders = await readRoleHolders(tenantId);
+  const resolved = resolveRecipients({
+    ...holders,
+    disabledRecipientIds: settings.disabledRecipientIds,
+    customRecipients: settings.customRecipients,
+    at: now,
+  });
+  return {
+    value: resolved.recipients.map((r) => ({
+      address: r.address,
+      userId: r.userId ?? null,
+      userPrincipalName: r.userPrincipalName ?? null,
+      displayName: r.displayName ?? null,
+      reasons: r.reasons,
+      custom: r.custom,
+    })),
+    excluded: resolved.excluded,
+  };
+}

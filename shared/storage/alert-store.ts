@@ -1,0 +1,112 @@
+import type { TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import { getStorage } from './clients';
+import { toEntity } from './entities';
+import { isConflict, isNotFound, isPreconditionFailed } from './errors';
+import { keys } from './keys';
+import { getOptional, queryRange, submitGroups } from './table';
+
+/**
+ * The tenant's alert window (R-E5): one ETag-checked row that says whether a window is
+ * open, being sent, or closed, plus one `p|…` row per user waiting in it.
+ */
+export const WindowRow = z.object({
+  etag: z.string(),
+  state: z.enum(['open', 'sending', 'closed']),
+  windowId: z.string(),
+  openedAt: z.string(),
+  closesAt: z.string(),
+  claimedAt: z.string().optional(),
+  lastSentAt: z.string().optional(),
+  notificationKey: z.string().optional(),
+});
+export type WindowRow = z.infer<typeof WindowRow>;
+
+export const PendingAlertRow = z.object({
+  rowKey: z.string(),
+  userId: z.string(),
+  userPrincipalName: z.string().default(''),
+  displayName: z.string().default(''),
+  riskLevel: z.enum(['low', 'medium', 'high']),
+  qualifiedAt: z.string(),
+  activityDateTime: z.string(),
+});
+export type PendingAlertRow = z.infer<typeof PendingAlertRow>;
+
+export async function readWindow(tenantId: string): Promise<WindowRow | undefined> {
+  const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, keys.alertWindow);
+  return row ? WindowRow.parse(row) : undefined;
+}
+
+const lostRace = (error: unknown): boolean =>
+  isConflict(error) || isPreconditionFailed(error) || isNotFound(error);
+
+/** Replaces the window row if it is still `previous` (or creates it); false when someone else changed it first. */
+export async function replaceWindow(
+  tenantId: string,
+  previous: WindowRow | undefined,
+  next: Omit<WindowRow, 'etag'>,
+): Promise<boolean> {
+  const { table } = getStorage();
+  const entity = {
+    partitionKey: tenantId,
+    rowKey: keys.alertWindow,
+    rowType: 'alertWindow',
+    ...toEntity(next),
+  };
+  try {
+    if (previous) await table.updateEntity(entity, 'Replace', { etag: previous.etag });
+    else await table.createEntity(entity);
+    return true;
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+}
+
+/** A pending-alert row for a user, to go into the qualifying rescore's own transaction. */
+export function pendingAlertWrite(tenantId: string, row: Omit<PendingAlertRow, 'rowKey'>): TransactionAction {
+  return [
+    'upsert',
+    {
+      partitionKey: tenantId,
+      rowKey: keys.pendingAlert(row.qualifiedAt, row.userId),
+      rowType: 'pendingAlert',
+      ...toEntity(row),
+    },
+    'Replace',
+  ];
+}
+
+export async function readPendingAlerts(tenantId: string): Promise<PendingAlertRow[]> {
+  const rows = await queryRange<Record<string, unknown>>(
+    getStorage().table,
+    tenantId,
+    keys.pendingAlertsRange,
+  );
+  return rows.map((r) => PendingAlertRow.parse(r));
+}
+
+export async function deletePendingAlerts(tenantId: string, rowKeys: readonly string[]): Promise<void> {
+  // One delete per group: a row already gone (a retry) must not fail the others.
+  const { table } = getStorage();
+  for (let i = 0; i < rowKeys.length; i += 100) {
+    const chunk = rowKeys.slice(i, i + 100);
+    try {
+      await submitGroups(table, [
+        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: tenantId, rowKey }]),
+      ]);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await Promise.all(
+        chunk.map(async (rowKey) => {
+          try {
+            await table.deleteEntity(tenantId, rowKey);
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { AssignmentInput, DirectoryPerson } from '../domain/recipients';
+import { getStorage } from './clients';
+import { UserRow } from './entities';
+import { keys } from './keys';
+import { getMany, queryRange } from './table';
+
+const AssignmentRow = z.object({
+  roleTemplateId: z.string(),
+  principalId: z.string(),
+  principalType: z.enum(['user', 'group']),
+  assignmentType: z.enum(['active', 'eligible']),
+  activations: z
+    .string()
+    .optional()
+    .transform((v) => (v ? (JSON.parse(v) as Array<{ from: string; until: string }>) : [])),
+  createdDateTime: z.string(),
+});
+
+/** Role assignments and the people holding them: what recipient resolution (R-E6) needs, in two round trips. */
+export async function readRoleHolders(
+  tenantId: string,
+): Promise<{ assignments: AssignmentInput[]; people: Map<string, DirectoryPerson> }> {
+  const { table } = getStorage();
+  const assignments = (
+    await queryRange<Record<string, unknown>>(table, tenantId, keys.roleAssignmentRange)
+  ).map((row) => AssignmentRow.parse(row));
+  const userIds = [
+    ...new Set(assignments.filter((a) => a.principalType === 'user').map((a) => a.principalId)),
+  ];
+  const rows = await getMany<Record<string, unknown>>(
+    table,
+    tenantId,
+    userIds.map((id) => keys.user(id)),
+  );
+  const people = new Map<string, DirectoryPerson>();
+  for (const raw of rows.values()) {
+    const u = UserRow.parse(raw);
+    people.set(u.userId, {
+      id: u.userId,
+      userPrincipalName: u.userPrincipalName ?? '',
+      displayName: u.displayName ?? '',
+      mail: u.mail,
+      otherMails: u.otherMails ?? [],
+    });
+  }
+  return { assignments, people };
+}

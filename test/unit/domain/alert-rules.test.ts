@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { decideAlert, type AlertInput } from '../../../shared/domain/alert-rules';
+
+const base: AlertInput = {
+  licensed: true,
+  minRiskLevel: 'high',
+  userLevel: 'high',
+  newDetections: [{ activityDateTime: '2026-11-20T05:10:00.000Z', riskState: 'atRisk' }],
+  lastAlertActivityDateTime: undefined,
+};
+
+describe('alert qualification (SPEC §5)', () => {
+  it('R-E1: an unlicensed tenant never qualifies', () => {
+    expect(decideAlert({ ...base, licensed: false })).toEqual({ qualifies: false, reason: 'unlicensed' });
+  });
+
+  it('R-E2: the default threshold is high; medium users do not qualify then', () => {
+    expect(decideAlert({ ...base, userLevel: 'medium' })).toEqual({
+      qualifies: false,
+      reason: 'belowThreshold',
+    });
+    expect(decideAlert({ ...base, userLevel: 'medium', minRiskLevel: 'medium' }).qualifies).toBe(true);
+    expect(decideAlert({ ...base, userLevel: 'low', minRiskLevel: 'low' }).qualifies).toBe(true);
+  });
+
+  it('R-E3: a user already above the threshold qualifies again on a new (newer) detection', () => {
+    expect(decideAlert({ ...base, lastAlertActivityDateTime: '2026-11-20T05:00:00.000Z' })).toEqual({
+      qualifies: true,
+      activityDateTime: '2026-11-20T05:10:00.000Z',
+    });
+  });
+
+  it('R-E3 / R-F7: a rescore without a new detection (feedback) never qualifies', () => {
+    expect(decideAlert({ ...base, newDetections: [] })).toEqual({
+      qualifies: false,
+      reason: 'noNewDetection',
+    });
+  });
+
+  it('R-E3: a new detection already closed by a later action does not qualify', () => {
+    expect(
+      decideAlert({
+        ...base,
+        newDetections: [{ activityDateTime: '2026-11-20T05:10:00.000Z', riskState: 'dismissed' }],
+      }).qualifies,
+    ).toBe(false);
+  });
+
+  it('R-E4: 5:10 high sign-in alerts; the 5:15 offline result for a 5:00 sign-in does not', () => {
+    const first = decideAlert({
+      ...base,
+      newDetections: [{ activityDateTime: '2026-11-20T05:10:00.000Z', riskState: 'atRisk' }],
+    });
+    expect(first).toEqual({ qualifies: true, activityDateTime: '2026-11-20T05:10:00.000Z' });
+    const later = decideAlert({
+      ...base,
+      newDetections: [{ activityDateTime: '2026-11-20T05:00:00.000Z', riskState: 'atRisk' }],
+      lastAlertActivityDateTime: first.qualifies ? first.activityDateTime : undefined,
+    });
+    expect(later).toEqual({ qualifies: false, reason: 'notNewer' });
+  });
+
+  it('R-E4: a detection with exactly the previous alert’s activity time is not newer', () => {
+    expect(decideAlert({ ...base, lastAlertActivityDateTime: '2026-11-20T05:10:00.000Z' })).toEqual({
+      qualifies: false,
+      reason: 'notNewer',
+    });
+  });
+});
