@@ -102,9 +102,7 @@ interface MailBody {
   content: Array<{ type: string; value: string }>;
 }
 
-async function notifications(
-  t: Tenant,
-): Promise<
+async function notifications(t: Tenant): Promise<
   Array<{
     type: string;
     outcome: string;
@@ -230,7 +228,7 @@ describe('users at risk detected (SPEC §5)', () => {
     const t = await newTenant();
     capture.script([{ status: 503 }, { status: 202 }]);
     await ingest(t, [detection(t, 'a', 5, 'high')]);
-    const got = await eventually(async () => {
+    const got = await eventually(() => {
       const all = capture.requests.filter(forTenant(t));
       return all.length === 2 ? all : undefined;
     }, 25_000);
