@@ -127,7 +127,7 @@ describe('users at risk detected (SPEC §5)', () => {
     await sleep(1000);
     await ingest(t, [detection(t, 'c', 7, 'high'), detection(t, 'low', 8, 'low')]);
     const [mail] = await eventually(
-      async () => {
+      () => {
         const got = capture.requests.filter(forTenant(t));
         return got.length >= 1 ? got : undefined;
       },
@@ -157,16 +157,10 @@ describe('users at risk detected (SPEC §5)', () => {
   it('R-E5: two bursts 6 s apart → two emails, nobody twice', async () => {
     const t = await newTenant();
     await ingest(t, [detection(t, 'a', 5, 'high')]);
-    await eventually(
-      async () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      20_000,
-    );
+    await eventually(() => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined), 20_000);
     await sleep(6000);
     await ingest(t, [detection(t, 'b', 6, 'high')]);
-    await eventually(
-      async () => (capture.requests.filter(forTenant(t)).length === 2 ? true : undefined),
-      20_000,
-    );
+    await eventually(() => (capture.requests.filter(forTenant(t)).length === 2 ? true : undefined), 20_000);
     const [first, second] = capture.requests.filter(forTenant(t)).map((r) => JSON.stringify(r.body));
     expect(first).toContain(`user5@t${t.n}.example`);
     expect(second).toContain(`user6@t${t.n}.example`);
@@ -188,10 +182,7 @@ describe('users at risk detected (SPEC §5)', () => {
   it('R-E4 / R-X3: a repeated detection and an older offline result send no second email', async () => {
     const t = await newTenant();
     await ingest(t, [detection(t, 'sign-in-510', 5, 'high', '2026-11-20T05:10:00Z')]);
-    await eventually(
-      async () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      20_000,
-    );
+    await eventually(() => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined), 20_000);
     await ingest(t, [detection(t, 'sign-in-510', 5, 'high', '2026-11-20T05:10:00Z')]); // the same id again
     await ingest(t, [detection(t, 'offline-500', 5, 'high', '2026-11-20T05:00:00Z')]); // 5:15 result for a 5:00 activity
     await sleep(8000);
@@ -218,10 +209,7 @@ describe('users at risk detected (SPEC §5)', () => {
         })
       ).status,
     ).toBe(204);
-    await eventually(
-      async () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      20_000,
-    );
+    await eventually(() => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined), 20_000);
   });
 
   it('R-X5: SendGrid 503 then 202 → exactly one email', async () => {
