@@ -8,9 +8,13 @@ const settingsSchema = z
   .object({
     AzureWebJobsStorage: z.string().min(1).optional(),
     AzureWebJobsStorage__accountName: z.string().min(1).optional(),
-    AzureWebJobsStorage__tableServiceUri: z.url().optional(),
-    AzureWebJobsStorage__queueServiceUri: z.url().optional(),
-    AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
+    AzureWebJobsStorage__tableServiceUri: z.url({ protocol: /^https$/ }).optional(),
+    AzureWebJobsStorage__queueServiceUri: z.url({ protocol: /^https$/ }).optional(),
+    AzureWebJobsStorage__credential: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.literal('managedidentity'))
+      .optional(),
     AzureWebJobsStorage__clientId: z.string().min(1).optional(),
     AUTH_MODE: z.enum(['dev', 'entra']).default('entra'),
     AUTH_AUDIENCE: z.string().min(1).default('api://riskloop'),
@@ -29,21 +33,71 @@ const settingsSchema = z
     WEBSITE_INSTANCE_ID: z.string().optional(),
     WEBSITE_SITE_NAME: z.string().optional(),
   })
-  .refine(
-    (s) =>
-      s.AzureWebJobsStorage !== undefined ||
-      s.AzureWebJobsStorage__accountName !== undefined ||
-      s.AzureWebJobsStorage__tableServiceUri !== undefined,
-    {
-      message:
-        'AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName / __tableServiceUri must be set',
-      path: ['AzureWebJobsStorage'],
-    },
-  )
+  .superRefine(checkStorageSettings)
   .refine((s) => !(s.AUTH_MODE === 'dev' && (s.WEBSITE_INSTANCE_ID || s.WEBSITE_SITE_NAME)), {
     message: 'AUTH_MODE=dev refuses to run inside Azure (WEBSITE_INSTANCE_ID is set); use AUTH_MODE=entra',
     path: ['AUTH_MODE'],
   });
+
+/**
+ * Storage is reached either with a connection string (`AzureWebJobsStorage`) or, the
+ * Functions way, with an identity (`AzureWebJobsStorage__*`): never both, so a stray
+ * connection string can never silently win over the identity an operator configured.
+ */
+function checkStorageSettings(
+  s: {
+    AzureWebJobsStorage?: string | undefined;
+    AzureWebJobsStorage__accountName?: string | undefined;
+    AzureWebJobsStorage__tableServiceUri?: string | undefined;
+    AzureWebJobsStorage__queueServiceUri?: string | undefined;
+    AzureWebJobsStorage__credential?: string | undefined;
+    AzureWebJobsStorage__clientId?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const identityKeys = (
+    [
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__tableServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+    ] as const
+  ).filter((key) => s[key] !== undefined);
+  const problem = (message: string, path: string): void => {
+    ctx.addIssue({ code: 'custom', message, path: [path] });
+  };
+  if (s.AzureWebJobsStorage !== undefined) {
+    if (identityKeys.length > 0) {
+      problem(
+        `is a connection string, but ${identityKeys.join(', ')} configure identity-based storage; set one or the other`,
+        'AzureWebJobsStorage',
+      );
+    }
+    return;
+  }
+  if (identityKeys.length === 0) {
+    problem(
+      'must be set: a connection string, or identity-based AzureWebJobsStorage__accountName (or __tableServiceUri and __queueServiceUri)',
+      'AzureWebJobsStorage',
+    );
+    return;
+  }
+  if (s.AzureWebJobsStorage__accountName === undefined) {
+    for (const key of [
+      'AzureWebJobsStorage__tableServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+    ] as const) {
+      if (s[key] === undefined) problem('must be set when AzureWebJobsStorage__accountName is not', key);
+    }
+  }
+  if (s.AzureWebJobsStorage__clientId !== undefined && s.AzureWebJobsStorage__credential === undefined) {
+    problem(
+      'is only used with AzureWebJobsStorage__credential=managedidentity (a user-assigned identity)',
+      'AzureWebJobsStorage__clientId',
+    );
+  }
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 

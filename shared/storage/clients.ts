@@ -1,4 +1,5 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { getConfig, type Settings } from '../config';
 import { TABLE_NAME } from './keys';
@@ -19,21 +20,86 @@ export interface StorageClients {
   queue: (name: string) => QueueClient;
 }
 
-function fromSettings(settings: Settings): StorageClients {
-  const connection = settings.AzureWebJobsStorage;
-  if (!connection) {
-    throw new Error(
-      'Identity-based storage (AzureWebJobsStorage__*) is not supported yet; set AzureWebJobsStorage',
-    );
+/** How the app authenticates to storage when it uses an identity (the Functions conventions). */
+export type StorageCredentialKind =
+  /** `__credential=managedidentity`: the app's managed identity; `clientId` picks a user-assigned one. */
+  | { kind: 'managedIdentity'; clientId?: string }
+  /** No `__credential`: like the Functions host, the default chain (environment, managed identity, Azure CLI, ...). */
+  | { kind: 'default' };
+
+/** Where storage is and how to reach it, derived from settings alone. */
+export type StorageTarget =
+  | { kind: 'connectionString'; connectionString: string; allowInsecureConnection: boolean }
+  | { kind: 'identity'; tableUrl: string; queueUrl: string; credential: StorageCredentialKind };
+
+/**
+ * Maps validated settings to a {@link StorageTarget}: a connection string, or the Functions
+ * identity-based settings — `AzureWebJobsStorage__accountName` (the account's public
+ * endpoints) or `__tableServiceUri` + `__queueServiceUri`, with `__credential` and `__clientId`.
+ * Pure, so every shape is unit-tested; `shared/config.ts` has already refused incomplete or
+ * ambiguous combinations.
+ */
+export function storageTargetOf(settings: Settings): StorageTarget {
+  const connectionString = settings.AzureWebJobsStorage;
+  if (connectionString) {
+    return {
+      kind: 'connectionString',
+      connectionString,
+      allowInsecureConnection:
+        /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
+          connectionString,
+        ),
+    };
   }
-  const insecure = /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
-    connection,
-  );
-  const table = TableClient.fromConnectionString(connection, TABLE_NAME, {
-    allowInsecureConnection: insecure,
-  });
+  const account = settings.AzureWebJobsStorage__accountName;
+  const serviceUrl = (explicit: string | undefined, service: 'table' | 'queue'): string => {
+    if (explicit) return explicit.replace(/\/+$/, '');
+    if (!account) throw new Error(`AzureWebJobsStorage__${service}ServiceUri or __accountName must be set`);
+    return `https://${account}.${service}.core.windows.net`;
+  };
+  const clientId = settings.AzureWebJobsStorage__clientId;
+  return {
+    kind: 'identity',
+    tableUrl: serviceUrl(settings.AzureWebJobsStorage__tableServiceUri, 'table'),
+    queueUrl: serviceUrl(settings.AzureWebJobsStorage__queueServiceUri, 'queue'),
+    credential:
+      settings.AzureWebJobsStorage__credential === 'managedidentity'
+        ? { kind: 'managedIdentity', ...(clientId ? { clientId } : {}) }
+        : { kind: 'default' },
+  };
+}
+
+/** The `@azure/identity` credential for a {@link StorageCredentialKind}. */
+export function identityCredential(credential: StorageCredentialKind): TokenCredential {
+  if (credential.kind === 'managedIdentity') {
+    return credential.clientId
+      ? new ManagedIdentityCredential({ clientId: credential.clientId })
+      : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential();
+}
+
+/**
+ * Builds the clients for a target. `credentialFor` is the seam for tests (a stub
+ * TokenCredential); the app always uses {@link identityCredential}.
+ */
+export function createStorageClients(
+  target: StorageTarget,
+  credentialFor: (credential: StorageCredentialKind) => TokenCredential = identityCredential,
+): StorageClients {
+  let table: TableClient;
+  let queueService: QueueServiceClient;
+  if (target.kind === 'connectionString') {
+    table = TableClient.fromConnectionString(target.connectionString, TABLE_NAME, {
+      allowInsecureConnection: target.allowInsecureConnection,
+    });
+    queueService = QueueServiceClient.fromConnectionString(target.connectionString);
+  } else {
+    const credential = credentialFor(target.credential);
+    table = new TableClient(target.tableUrl, TABLE_NAME, credential);
+    queueService = new QueueServiceClient(target.queueUrl, credential);
+  }
   table.pipeline.addPolicy(countingPolicy);
-  const queueService = QueueServiceClient.fromConnectionString(connection);
   const queueClients = new Map<string, QueueClient>();
   return {
     table,
@@ -46,6 +112,10 @@ function fromSettings(settings: Settings): StorageClients {
       return client;
     },
   };
+}
+
+function fromSettings(settings: Settings): StorageClients {
+  return createStorageClients(storageTargetOf(settings));
 }
 
 let clients: StorageClients | undefined;
