@@ -25,7 +25,12 @@ function localSettings(): Record<string, string> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const env: Record<string, string> = { AUTH_MODE: 'dev', ...localSettings() };
+  // Like an app setting in Azure, the timer's %WEEKLY_DIGEST_SCHEDULE% must resolve: give it the default.
+  const env: Record<string, string> = {
+    AUTH_MODE: 'dev',
+    WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
+    ...localSettings(),
+  };
   for (const [key, value] of Object.entries(env)) process.env[key] ??= value;
 
   let azurite: AzuriteInstance | undefined;

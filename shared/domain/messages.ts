@@ -17,3 +17,13 @@ export const AlertWindowMessage = z.object({
   windowId: z.string().min(1).max(64),
 });
 export type AlertWindowMessage = z.infer<typeof AlertWindowMessage>;
+
+/** Queue message: build and send one tenant's digest for one week (R-D1, R-D4). */
+export const DigestMessage = z.object({
+  type: z.literal('weeklyDigest'),
+  tenantId: Guid,
+  /** Names the timer run that fanned out; only a retry of the same run may resume a claimed week. */
+  runId: z.string().min(1).max(64),
+  period: z.object({ weekId: z.string().max(40), start: z.string().max(40), end: z.string().max(40) }),
+});
+export type DigestMessage = z.infer<typeof DigestMessage>;

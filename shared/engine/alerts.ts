@@ -177,7 +177,7 @@ export async function sendAlertWindow(
     const named = new Set(previous.users.map((u) => u.id));
     covered = pending.filter((p) => named.has(p.userId) && p.qualifiedAt <= previous.dateTime);
     outcome = {
-      outcome: previous.outcome === 'failed' ? 'failed' : (previous.outcome),
+      outcome: previous.outcome === 'failed' ? 'failed' : previous.outcome,
       users: previous.users.length,
       recipients: previous.recipients.length,
     };

@@ -46,3 +46,28 @@ export async function readRoleHolders(
   }
   return { assignments, people };
 }
+
+/** Directory people by id (for chosen digest recipients who may hold no role). */
+export async function readPeople(
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, DirectoryPerson>> {
+  const rows = await getMany<Record<string, unknown>>(
+    getStorage().table,
+    tenantId,
+    ids.map((id) => keys.user(id)),
+  );
+  const people = new Map<string, DirectoryPerson>();
+  for (const raw of rows.values()) {
+    const u = UserRow.parse(raw);
+    if (u.inDirectory !== true) continue;
+    people.set(u.userId, {
+      id: u.userId,
+      userPrincipalName: u.userPrincipalName ?? '',
+      displayName: u.displayName ?? '',
+      mail: u.mail,
+      otherMails: u.otherMails ?? [],
+    });
+  }
+  return people;
+}

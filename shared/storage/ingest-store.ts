@@ -84,6 +84,22 @@ export function signInGroups(
           riskDetail: 'none',
         }),
         ...detections.flatMap((d) => detectionRows(tenantId, d, recordedAt)),
+        // The digest's week index (R-D2, R-D4): only sign-ins with real-time risk.
+        ...(duringSignIn === 'none'
+          ? []
+          : [
+              create(tenantId, keys.riskySignIn(s.createdDateTime, s.id), {
+                rowType: 'digestSignIn',
+                id: s.id,
+                userId: s.userId,
+                userPrincipalName: s.userPrincipalName,
+                userDisplayName: s.userDisplayName,
+                createdDateTime: s.createdDateTime,
+                riskLevelDuringSignIn: duringSignIn,
+                ipAddress: s.ipAddress,
+                location: s.location,
+              }),
+            ]),
       ],
     };
   });

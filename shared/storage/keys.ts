@@ -23,6 +23,13 @@
  * | `n|{inverted time}|{id}`            | notification log, newest first                         |
  * | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
  * | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
+ * | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore) |
+ * | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with the sign-in) |
+ * | `w|{weekId}`                        | the weekly digest's claim for one week (R-D4), ETag-checked |
+ *
+ * One more partition, `tenants`, lists every onboarded tenant (RowKey = tenant id), so the
+ * digest's fan-out reads one partition instead of scanning the table. The digest reads
+ * only the `x|…` rows of its week: its cost follows the week's data, not the history (R-D4).
  *
  * Rescoring one user is ONE range query: `u|{id}` up to (not incl.) `u|{id}|z` returns the
  * user row, actions, detections and sign-ins, and skips the ever-growing history.
@@ -56,6 +63,12 @@ export const keys = {
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
   notificationsRange: { from: 'n|', to: 'n}' },
   alertWindow: 't|alertWindow',
+  turnedRisky: (at: string, userId: string) => `x|u|${at}|${userId}`,
+  turnedRiskyRange: (from: string, to: string) => ({ from: `x|u|${from}`, to: `x|u|${to}` }),
+  riskySignIn: (createdDateTime: string, requestId: string) => `x|s|${createdDateTime}|${requestId}`,
+  riskySignInsRange: (from: string, to: string) => ({ from: `x|s|${from}`, to: `x|s|${to}` }),
+  digestClaim: (weekId: string) => `w|${weekId}`,
+  tenantRegistryPartition: 'tenants',
   pendingAlert: (qualifiedAt: string, userId: string) => `p|${qualifiedAt}|${userId}`,
   pendingAlertsRange: { from: 'p|', to: 'p}' },
 } as const;

@@ -10,7 +10,7 @@ import {
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { keys } from './keys';
-import { getOptional, submitGroups } from './table';
+import { getOptional, queryRange, submitGroups } from './table';
 
 const ProfileRow = z.object({ displayName: z.string(), license: License });
 
@@ -34,17 +34,24 @@ export async function getTenant(tenantId: string, fresh = false): Promise<Tenant
 }
 
 export async function putTenant(profile: TenantProfile): Promise<void> {
-  await getStorage().table.upsertEntity(
-    {
-      partitionKey: profile.id,
-      rowKey: keys.tenantProfile,
-      rowType: 'tenant',
-      displayName: profile.displayName,
-      license: profile.license,
-    },
+  const { table } = getStorage();
+  const fields = { rowType: 'tenant', displayName: profile.displayName, license: profile.license };
+  await table.upsertEntity({ partitionKey: profile.id, rowKey: keys.tenantProfile, ...fields }, 'Replace');
+  // The registry the digest fans out from; a second write, idempotent like the first.
+  await table.upsertEntity(
+    { partitionKey: keys.tenantRegistryPartition, rowKey: profile.id, ...fields },
     'Replace',
   );
   cache.delete(profile.id);
+}
+
+/** Every onboarded tenant, from the registry partition (one partition query). */
+export async function listTenants(): Promise<Tenant[]> {
+  const rows = await queryRange<Record<string, unknown>>(getStorage().table, keys.tenantRegistryPartition, {
+    from: '',
+    to: '~',
+  });
+  return rows.map((row) => ({ id: String(row.rowKey), ...ProfileRow.parse(row) }));
 }
 
 /** Imports directory users and role assignments; merging, so risk fields on user rows survive. */

@@ -196,6 +196,21 @@ export async function commitRescore(
     ]),
     ...extra,
   ];
+  const turnedRisky =
+    (plan.user.riskState === 'atRisk' || plan.user.riskState === 'confirmedCompromised') &&
+    snapshot.previous?.riskState !== plan.user.riskState;
+  if (turnedRisky) {
+    // The digest's week index (R-D2): when a user turned risky.
+    final.push([
+      'upsert',
+      {
+        partitionKey: tenantId,
+        rowKey: keys.turnedRisky(now, userId),
+        ...toEntity({ rowType: 'digestUser', userId, ...identity, at: now, riskLevel: plan.user.riskLevel }),
+      },
+      'Replace',
+    ]);
+  }
   if (plan.user.riskState !== 'none' && plan.user.riskLastUpdatedDateTime) {
     final.push(
       ...projectionWrites(

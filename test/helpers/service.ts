@@ -44,7 +44,11 @@ export interface TokenOptions {
 export const AUDIENCE = 'api://riskloop-tests';
 export const roles = DirectoryRole;
 
-export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startService(
+  env: Record<string, string> = {},
+  /** Runs against the storage before the host starts (e.g. seeding, or a timer's schedule status). */
+  beforeHost?: (connectionString: string) => Promise<void>,
+): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-test-'));
   const keyFile = path.join(dir, 'dev-signing-key.json');
   const azurite = await startAzurite();
@@ -54,10 +58,12 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     AUTH_AUDIENCE: AUDIENCE,
     DEV_SIGNING_KEY_FILE: keyFile,
     EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
     ...env,
   };
   Object.assign(process.env, serviceEnv);
   resetConfigForTests();
+  await beforeHost?.(azurite.connectionString);
   const host = await spawnLocalHost({ appDir: process.cwd(), env: serviceEnv });
   const base = `${host.url}/v1.0`;
   return {

@@ -6,7 +6,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 import { startLocalHost, type LocalHost } from '../../tools/local-host/index';
-import { nextOccurrence, parseCron } from '../../tools/local-host/ncrontab';
+import { nextOccurrence, parseCron } from '../../shared/domain/ncrontab';
 import { ScheduleMonitor } from '../../tools/local-host/schedule-monitor';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
-import { nextOccurrence, parseCron } from '../../tools/local-host/ncrontab';
+import { nextOccurrence, parseCron } from '../../shared/domain/ncrontab';
 import { ScheduleMonitor } from '../../tools/local-host/schedule-monitor';
 import { spawnLocalHost, type SpawnedLocalHost } from '../../tools/local-host/spawn';
 

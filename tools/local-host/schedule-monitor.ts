@@ -1,5 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import { nextOccurrence, type CronSchedule } from './ncrontab';
+import { nextOccurrence, type CronSchedule } from '../../shared/domain/ncrontab';
 import { tableClientFor } from './storage';
 
 /**

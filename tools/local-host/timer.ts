@@ -1,6 +1,6 @@
 import type { Invoker, LogLine } from './invoke';
 import { errorMessage } from './invoke';
-import { nextOccurrence, parseCron, type CronSchedule } from './ncrontab';
+import { nextOccurrence, parseCron, type CronSchedule } from '../../shared/domain/ncrontab';
 import {
   resolveAppSettings,
   retryOptionsOf,

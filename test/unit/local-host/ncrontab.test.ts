@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, parseCron } from '../../../tools/local-host/ncrontab';
+import { nextOccurrence, parseCron } from '../../../shared/domain/ncrontab';
 
 function next(expression: string, after: string): string | undefined {
   return nextOccurrence(parseCron(expression), new Date(after))?.toISOString();

@@ -177,3 +177,21 @@ export function nextOccurrence(schedule: CronSchedule, after: Date): Date | unde
     return new Date(Date.UTC(year, month - 1, day, hour, minute, s));
   }
 }
+
+/**
+ * The latest occurrence at or before `atOrBefore`, or `undefined` if none within a year.
+ * Searches growing windows backwards, so frequent schedules stay cheap.
+ */
+export function previousOccurrence(schedule: CronSchedule, atOrBefore: Date): Date | undefined {
+  const limit = atOrBefore.getTime();
+  for (const windowMs of [60_000, 3_600_000, 86_400_000, 8 * 86_400_000, 32 * 86_400_000, 400 * 86_400_000]) {
+    let latest: Date | undefined;
+    let cursor = nextOccurrence(schedule, new Date(limit - windowMs - 1000));
+    while (cursor && cursor.getTime() <= limit) {
+      latest = cursor;
+      cursor = nextOccurrence(schedule, cursor);
+    }
+    if (latest) return latest;
+  }
+  return undefined;
+}

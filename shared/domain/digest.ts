@@ -1,0 +1,111 @@
+import { parseCron, previousOccurrence } from './ncrontab';
+import { levelRank, type RiskLevel } from './levels';
+
+/**
+ * The weekly digest's pure parts (SPEC §6): which week a run covers, and what the
+ * email says about it.
+ */
+
+export const DIGEST_DAYS = 7;
+/** Entries listed per section; the counts are always exact. */
+export const DIGEST_FIRST_ENTRIES = 10;
+
+export interface DigestPeriod {
+  /** Stable name of the week: the scheduled occurrence it ends at (R-D4 dedupes on it). */
+  weekId: string;
+  start: string;
+  end: string;
+}
+
+/**
+ * The week a run covers: the 7 days before the scheduled occurrence the run is for. A late
+ * run (`isPastDue`) still covers the week it missed, and a second run for the same
+ * occurrence names the same week, so it can be sent only once (R-D2, R-D4).
+ */
+export function digestPeriod(schedule: string, now: Date): DigestPeriod {
+  const occurrence = previousOccurrence(parseCron(schedule), now) ?? now;
+  const end = new Date(Math.floor(occurrence.getTime() / 1000) * 1000);
+  const start = new Date(end.getTime() - DIGEST_DAYS * 86_400_000);
+  return { weekId: end.toISOString(), start: start.toISOString(), end: end.toISOString() };
+}
+
+export interface NewRiskyUserEntry {
+  userId: string;
+  userPrincipalName: string;
+  displayName: string;
+  /** When the user turned risky. */
+  at: string;
+  riskLevel: RiskLevel;
+}
+
+export interface RiskySignInEntry {
+  id: string;
+  userPrincipalName: string;
+  userDisplayName: string;
+  createdDateTime: string;
+  riskLevelDuringSignIn: RiskLevel;
+  ipAddress?: string | undefined;
+  location?:
+    | { city?: string | undefined; state?: string | undefined; countryOrRegion?: string | undefined }
+    | undefined;
+}
+
+export interface DigestContent {
+  newRiskyUsers: { count: number; first: NewRiskyUserEntry[] };
+  newRiskySignIns: { count: number; first: RiskySignInEntry[] };
+}
+
+const inPeriod = (at: string, period: DigestPeriod): boolean => at >= period.start && at < period.end;
+const byLevelThenTime =
+  <T>(level: (x: T) => RiskLevel, time: (x: T) => string) =>
+  (a: T, b: T) =>
+    levelRank(level(b)) - levelRank(level(a)) || (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0);
+
+/**
+ * R-D2: users who turned risky in the week (counted once however often) with their
+ * current level, and sign-ins with real-time risk; exact counts and the first entries,
+ * highest level first. The period is [start, end): an entry exactly at `end` belongs to
+ * the next week.
+ */
+export function buildDigestContent(input: {
+  period: DigestPeriod;
+  turnedRisky: readonly NewRiskyUserEntry[];
+  riskySignIns: readonly RiskySignInEntry[];
+  currentLevel: (userId: string) => RiskLevel | undefined;
+}): DigestContent {
+  const users = new Map<string, NewRiskyUserEntry>();
+  for (const entry of input.turnedRisky) {
+    if (inPeriod(entry.at, input.period) && !users.has(entry.userId)) users.set(entry.userId, entry);
+  }
+  const withCurrent = [...users.values()].map((u) => ({
+    ...u,
+    riskLevel: input.currentLevel(u.userId) ?? u.riskLevel,
+  }));
+  const signIns = input.riskySignIns.filter(
+    (s) => inPeriod(s.createdDateTime, input.period) && s.riskLevelDuringSignIn !== 'none',
+  );
+  return {
+    newRiskyUsers: {
+      count: withCurrent.length,
+      first: withCurrent
+        .sort(
+          byLevelThenTime(
+            (u) => u.riskLevel,
+            (u) => u.at,
+          ),
+        )
+        .slice(0, DIGEST_FIRST_ENTRIES),
+    },
+    newRiskySignIns: {
+      count: signIns.length,
+      first: [...signIns]
+        .sort(
+          byLevelThenTime(
+            (s) => s.riskLevelDuringSignIn,
+            (s) => s.createdDateTime,
+          ),
+        )
+        .slice(0, DIGEST_FIRST_ENTRIES),
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildDigestContent,
+  digestPeriod,
+  DIGEST_FIRST_ENTRIES,
+  type NewRiskyUserEntry,
+  type RiskySignInEntry,
+} from '../../../shared/domain/digest';
+
+const MONDAY_9 = '0 0 9 * * 1';
+
+describe('the digest period (R-D2, R-D4)', () => {
+  it('covers the 7 days before the scheduled occurrence', () => {
+    expect(digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00Z'))).toEqual({
+      weekId: '2026-11-23T09:00:00.000Z',
+      start: '2026-11-16T09:00:00.000Z',
+      end: '2026-11-23T09:00:00.000Z',
+    });
+  });
+
+  it('a late run (isPastDue) still covers the week it missed, with the same week id', () => {
+    const onTime = digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00.120Z'));
+    const late = digestPeriod(MONDAY_9, new Date('2026-11-24T17:30:00Z'));
+    expect(late).toEqual(onTime);
+  });
+
+  it('a run just before the occurrence belongs to the previous week', () => {
+    expect(digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59Z')).weekId).toBe('2026-11-16T09:00:00.000Z');
+  });
+});
+
+const period = digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00Z'));
+const user = (
+  n: number,
+  at: string,
+  riskLevel: NewRiskyUserEntry['riskLevel'] = 'medium',
+): NewRiskyUserEntry => ({
+  userId: `u${n}`,
+  userPrincipalName: `u${n}@t.example`,
+  displayName: `User ${n}`,
+  at,
+  riskLevel,
+});
+const signIn = (
+  n: number,
+  createdDateTime: string,
+  riskLevelDuringSignIn: RiskySignInEntry['riskLevelDuringSignIn'] = 'high',
+): RiskySignInEntry => ({
+  id: `s${n}`,
+  userPrincipalName: `u${n}@t.example`,
+  userDisplayName: `User ${n}`,
+  createdDateTime,
+  riskLevelDuringSignIn,
+});
+
+describe('digest content (R-D2)', () => {
+  it('counts users who turned risky in the week once, with their current level', () => {
+    const content = buildDigestContent({
+      period,
+      turnedRisky: [
+        user(1, '2026-11-17T10:00:00.000Z', 'low'),
+        user(1, '2026-11-18T10:00:00.000Z'),
+        user(2, '2026-11-19T10:00:00.000Z'),
+      ],
+      riskySignIns: [],
+      currentLevel: (id) => (id === 'u1' ? 'high' : undefined),
+    });
+    expect(content.newRiskyUsers.count).toBe(2);
+    expect(content.newRiskyUsers.first.map((u) => [u.userId, u.riskLevel])).toEqual([
+      ['u1', 'high'],
+      ['u2', 'medium'],
+    ]);
+  });
+
+  it('an entry exactly at the start is in; exactly at the end is next week’s', () => {
+    const content = buildDigestContent({
+      period,
+      turnedRisky: [user(1, period.start), user(2, period.end)],
+      riskySignIns: [signIn(1, period.start), signIn(2, period.end), signIn(3, '2026-11-16T08:59:59.999Z')],
+      currentLevel: () => undefined,
+    });
+    expect(content.newRiskyUsers.first.map((u) => u.userId)).toEqual(['u1']);
+    expect(content.newRiskySignIns.first.map((s) => s.id)).toEqual(['s1']);
+  });
+
+  it('lists only sign-ins with real-time risk, highest level first, and keeps exact counts beyond the first entries', () => {
+    const many = Array.from({ length: DIGEST_FIRST_ENTRIES + 5 }, (_, i) =>
+      signIn(i, `2026-11-20T10:${String(i).padStart(2, '0')}:00.000Z`, i === 7 ? 'high' : 'low'),
+    );
+    const content = buildDigestContent({
+      period,
+      turnedRisky: [],
+      riskySignIns: [...many, signIn(99, '2026-11-20T11:00:00.000Z', 'none')],
+      currentLevel: () => undefined,
+    });
+    expect(content.newRiskySignIns.count).toBe(DIGEST_FIRST_ENTRIES + 5);
+    expect(content.newRiskySignIns.first).toHaveLength(DIGEST_FIRST_ENTRIES);
+    expect(content.newRiskySignIns.first[0]?.id).toBe('s7');
+  });
+
+  it('an empty week has zero counts', () => {
+    expect(
+      buildDigestContent({ period, turnedRisky: [], riskySignIns: [], currentLevel: () => undefined }),
+    ).toEqual({
+      newRiskyUsers: { count: 0, first: [] },
+      newRiskySignIns: { count: 0, first: [] },
+    });
+  });
+});
