@@ -7,7 +7,7 @@ import {
   type WeeklyDigestSettings,
 } from '../domain/settings';
 import { readRoleHolders } from '../storage/directory-store';
-import { getSettings, putSettings } from '../storage/settings-store';
+import { getSettings, mergeSettings } from '../storage/settings-store';
 
 /** GET/PATCH of the alert and digest settings (R-E2, R-E6, R-D3): PATCH merges the given fields. */
 export function getAlertSettings(tenantId: string): Promise<UsersAtRiskAlertSettings> {
@@ -18,8 +18,7 @@ export async function patchAlertSettings(
   tenantId: string,
   patch: z.infer<typeof UsersAtRiskAlertPatch>,
 ): Promise<UsersAtRiskAlertSettings> {
-  const current = await getSettings(tenantId, 'usersAtRiskAlert', true);
-  return putSettings(tenantId, 'usersAtRiskAlert', { ...current, ...patch });
+  return mergeSettings(tenantId, 'usersAtRiskAlert', patch);
 }
 
 export function getDigestSettings(tenantId: string): Promise<WeeklyDigestSettings> {
@@ -30,8 +29,7 @@ export async function patchDigestSettings(
   tenantId: string,
   patch: z.infer<typeof WeeklyDigestPatch>,
 ): Promise<WeeklyDigestSettings> {
-  const current = await getSettings(tenantId, 'weeklyDigest', true);
-  return putSettings(tenantId, 'weeklyDigest', { ...current, ...patch });
+  return mergeSettings(tenantId, 'weeklyDigest', patch);
 }
 
 export interface RecipientView {

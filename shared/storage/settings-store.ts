@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UsersAtRiskAlertSettings, WeeklyDigestSettings } from '../domain/settings';
 import { getStorage } from './clients';
+import { isConflict, isPreconditionFailed } from './errors';
 import { keys } from './keys';
 import { getOptional } from './table';
 
@@ -44,4 +45,38 @@ export async function putSettings<N extends Name>(
   );
   cache.delete(`${tenantId}|${name}`);
   return valid;
+}
+
+/** Concurrent PATCHes of one tenant's settings are rare; a few re-reads always settle them. */
+const MAX_MERGE_ATTEMPTS = 10;
+
+/**
+ * Merges `patch` into the stored settings with the row's ETag as the lock, so concurrent
+ * PATCHes of different fields all survive (re-read and re-merge on 412/409).
+ */
+export async function mergeSettings<N extends Name>(
+  tenantId: string,
+  name: N,
+  patch: Partial<SettingsOf<N>>,
+): Promise<SettingsOf<N>> {
+  const { table } = getStorage();
+  for (let attempt = 1; ; attempt += 1) {
+    const row = await getOptional<{ value?: string }>(table, tenantId, keys.settings(name));
+    const stored: unknown = row?.value ? JSON.parse(row.value) : {};
+    const merged = schemas[name].parse({ ...(stored as object), ...patch }) as SettingsOf<N>;
+    const entity = {
+      partitionKey: tenantId,
+      rowKey: keys.settings(name),
+      rowType: 'settings',
+      value: JSON.stringify(merged),
+    };
+    try {
+      if (row) await table.updateEntity(entity, 'Replace', { etag: row.etag });
+      else await table.createEntity(entity);
+      cache.delete(`${tenantId}|${name}`);
+      return merged;
+    } catch (error) {
+      if (attempt >= MAX_MERGE_ATTEMPTS || !(isPreconditionFailed(error) || isConflict(error))) throw error;
+    }
+  }
 }
