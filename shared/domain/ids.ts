@@ -16,5 +16,18 @@ export const ExternalId = z
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
 
+/**
+ * Longest id of a stored detection: besides ExternalIds there are the ids riskloop gives the
+ * real-time detections of a sign-in, `{sign-in id}:rt{n}` with n < 20 (see realtimeDetectionId).
+ */
+export const MAX_DETECTION_ID_LENGTH = 128 + ':rt19'.length;
+
+/** Ids of stored detections (GET by id, rescore messages). */
+export const DetectionId = z
+  .string()
+  .min(1)
+  .max(MAX_DETECTION_ID_LENGTH)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+
 /** ISO 8601 date-time with an offset, normalised to UTC `Z` form. */
 export const IsoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());

@@ -39,6 +39,9 @@ export const SignInInput = z
   });
 export type SignInInput = z.infer<typeof SignInInput>;
 
+/** Matches the ids {@link realtimeDetectionId} makes. */
+const REALTIME_ID = /:rt\d+$/;
+
 export const DetectionInput = z
   .strictObject({
     id: ExternalId,
@@ -58,6 +61,15 @@ export const DetectionInput = z
   .superRefine((d, ctx) => {
     const problem = catalogueViolation(d);
     if (problem) ctx.addIssue({ code: 'custom', path: ['riskEventType'], message: problem });
+    if (REALTIME_ID.test(d.id)) {
+      // Shared with the ids of sign-ins' real-time detections: a collision would make the
+      // later sign-in look like a duplicate and be dropped.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: "ids ending in ':rt<n>' are reserved for the real-time detections of sign-ins",
+      });
+    }
     if (d.activity === 'signin' && !d.requestId) {
       ctx.addIssue({
         code: 'custom',

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Guid } from './ids';
+import { Guid, MAX_DETECTION_ID_LENGTH } from './ids';
 
 /** Queue message: rescore one user. `detectionIds` names the new detections that caused it (R-E3). */
 export const RescoreMessage = z.object({
   type: z.literal('rescore'),
   tenantId: Guid,
   userId: Guid,
-  detectionIds: z.array(z.string().max(128)).max(1000).default([]),
+  detectionIds: z.array(z.string().max(MAX_DETECTION_ID_LENGTH)).max(1000).default([]),
 });
 export type RescoreMessage = z.infer<typeof RescoreMessage>;
 

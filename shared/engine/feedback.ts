@@ -6,7 +6,7 @@ import { notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
 import { keys } from '../storage/keys';
-import { projectionProcessing } from '../storage/projection';
+import { projectionPlaceOf, projectionProcessing, type ProjectionPlace } from '../storage/projection';
 import { enqueue } from '../storage/queue';
 import { getMany, submitGroups } from '../storage/table';
 
@@ -15,15 +15,10 @@ import { getMany, submitGroups } from '../storage/table';
  * record the action and `isProcessing = true`, queue the user for the worker.
  */
 
-/** `riskLastUpdatedDateTime` of a user that has a risky-user projection, else undefined. */
-function projectedTime(user: UserRow | undefined): string | undefined {
-  return user?.riskState && user.riskState !== 'none' ? user.riskLastUpdatedDateTime : undefined;
-}
-
 function markProcessing(
   tenantId: string,
   userId: string,
-  projectionTime: string | undefined,
+  place: ProjectionPlace | undefined,
 ): TransactionAction[] {
   return [
     [
@@ -31,7 +26,7 @@ function markProcessing(
       { partitionKey: tenantId, rowKey: keys.user(userId), rowType: 'user', userId, isProcessing: true },
       'Merge',
     ],
-    ...(projectionTime ? projectionProcessing(tenantId, userId, projectionTime) : []),
+    ...(place ? projectionProcessing(tenantId, userId, place) : []),
   ];
 }
 
@@ -80,7 +75,7 @@ export async function acceptUserAction(
   const groups = ids.map((userId) => {
     const user = UserRow.parse(found.get(keys.user(userId)));
     const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
-    const group = [action.row, ...markProcessing(tenantId, userId, projectedTime(user))];
+    const group = [action.row, ...markProcessing(tenantId, userId, projectionPlaceOf(user))];
     const detectionIds: string[] = [];
     if (kind === 'confirmUserCompromised') {
       // R-F3: the action adds a user detection, recorded at the same instant (it precedes its action in replay).
@@ -158,7 +153,7 @@ export async function acceptSignInAction(
       ...requestIdsOfUser.map(
         (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
       ),
-      ...markProcessing(tenantId, userId, projectedTime(row ? UserRow.parse(row) : undefined)),
+      ...markProcessing(tenantId, userId, projectionPlaceOf(row ? UserRow.parse(row) : undefined)),
     ];
   });
   await submitGroups(table, groups);

@@ -1,7 +1,7 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { isLicensed } from '../domain/tenant';
-import { ExternalId, Guid } from '../domain/ids';
+import { DetectionId, ExternalId, Guid } from '../domain/ids';
 import { badRequest, notFound } from '../errors';
 import {
   applySelect,
@@ -26,7 +26,7 @@ import { keys } from '../storage/keys';
 import { notificationOf } from '../storage/notification-store';
 import { isContinuationInPartition, readPage } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
-import { getOptional } from '../storage/table';
+import { getMany, getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
 import { historyItemOf, riskDetectionOf, riskyUserOf, signInOf } from './graph-shapes';
 
@@ -133,8 +133,8 @@ function tableFilter(
   return pushed ? `${base} and (${pushed})` : base;
 }
 
-/** A `userId eq '…'` that every match must satisfy narrows a scan to that user's rows. */
-function requiredUserId(filter: FilterNode | undefined): string | undefined {
+/** A `property eq value` every match must satisfy (a top-level comparison or `and` operand), or undefined. */
+function requiredValue(filter: FilterNode | undefined, property: string): string | undefined {
   if (!filter) return undefined;
   const candidates =
     filter.kind === 'comparison'
@@ -142,10 +142,14 @@ function requiredUserId(filter: FilterNode | undefined): string | undefined {
       : filter.kind === 'and'
         ? filter.operands.flatMap((o) => (o.kind === 'comparison' ? [o] : []))
         : [];
-  const hit = candidates.find(
-    (c) => c.property === 'userId' && c.operator === 'eq' && c.literal.type === 'string',
-  );
-  const value = hit?.literal.type === 'string' ? hit.literal.value.toLowerCase() : undefined;
+  const hit = candidates.find((c) => c.property === property && c.operator === 'eq');
+  if (!hit) return undefined;
+  return hit.literal.type === 'enum' || hit.literal.type === 'string' ? hit.literal.value : undefined;
+}
+
+/** A `userId eq '…'` that every match must satisfy narrows a scan to that user's rows. */
+function requiredUserId(filter: FilterNode | undefined): string | undefined {
+  const value = requiredValue(filter, 'userId')?.toLowerCase();
   return value && Guid.safeParse(value).success ? value : undefined;
 }
 
@@ -156,13 +160,15 @@ async function listCollection(
   plan: (query: ListQuery) => {
     filter: string;
     toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
+    /** Fills in what the rows do not carry, once per page. */
+    enrich?: (items: Array<Record<string, unknown>>) => Promise<void>;
   },
 ): Promise<GraphCollection> {
   const url = new URL(req.url);
   const query = parseListQuery(url.searchParams, entitySet, req.tenant.id, {
     isTenantPartitionKey: (encoded) => isContinuationInPartition(encoded, req.tenant.id),
   });
-  const { filter, toEntity } = plan(query);
+  const { filter, toEntity, enrich } = plan(query);
   const page = await readPage(
     getStorage().table,
     filter,
@@ -171,12 +177,13 @@ async function listCollection(
     (row) => {
       const entity = toEntity(row);
       if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
-      return applySelect(entity, query.select);
+      return entity;
     },
   );
+  await enrich?.(page.items);
   const collection: GraphCollection = {
     '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(query.select)}`,
-    value: page.items,
+    value: page.items.map((item) => applySelect(item, query.select) as Record<string, unknown>),
   };
   if (page.continuationToken) {
     const token = encodeSkipToken({
@@ -206,11 +213,14 @@ function projectionOf(row: Record<string, unknown>): RiskyUserProjection {
 
 export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
   return listCollection(req, riskyUsersQuery, 'identityProtection/riskyUsers', (query) => {
-    const range = !query.orderBy
-      ? keys.riskyUsersRange
-      : query.orderBy.direction === 'asc'
+    const level = requiredValue(query.filter, 'riskLevel');
+    const range = query.orderBy
+      ? query.orderBy.direction === 'asc'
         ? keys.riskyUsersAscendingRange
-        : keys.riskyUsersDescendingRange;
+        : keys.riskyUsersDescendingRange
+      : level
+        ? keys.riskyUsersByLevelRange(level)
+        : keys.riskyUsersRange;
     const pushed =
       query.filter && compileToTableFilter(query.filter, riskyUserColumns, { maxComparisons: 10 });
     return {
@@ -230,6 +240,7 @@ export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
     return {
       filter: tableFilter(req.tenant.id, range, 'detection', pushed),
       toEntity: (row) => riskDetectionOf(DetectionRow.parse(row), licensed),
+      enrich: (items) => withUserNames(req.tenant.id, items),
     };
   });
 }
@@ -292,12 +303,34 @@ async function viaPointer(
 }
 
 export async function getRiskDetection(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
-  const detectionId = parseId(ExternalId, id, 'riskDetection');
+  const detectionId = parseId(DetectionId, id, 'riskDetection');
   const row = await viaPointer(tenant, keys.detectionPointer(detectionId), (userId) =>
     keys.detection(userId, detectionId),
   );
   if (!row) throw notFound(`riskDetection '${detectionId}' not found.`);
-  return riskDetectionOf(DetectionRow.parse(row), isLicensed(tenant.license));
+  const detection = riskDetectionOf(DetectionRow.parse(row), isLicensed(tenant.license));
+  await withUserNames(tenant.id, [detection]);
+  return detection;
+}
+
+/**
+ * Detections are stored with the user's id only (ingestion knows no names); the names
+ * come from the users' projections, one batched read per page.
+ */
+async function withUserNames(tenantId: string, items: Array<Record<string, unknown>>): Promise<void> {
+  const unnamed = items.filter((d) => !d.userPrincipalName && typeof d.userId === 'string');
+  if (unnamed.length === 0) return;
+  const userIds = [...new Set(unnamed.map((d) => d.userId as string))];
+  const rows = await getMany<{ userPrincipalName?: string; userDisplayName?: string }>(
+    getStorage().table,
+    tenantId,
+    userIds.map((u) => keys.riskyUser(u)),
+  );
+  for (const d of unnamed) {
+    const user = rows.get(keys.riskyUser(d.userId as string));
+    d.userPrincipalName = user?.userPrincipalName || null;
+    d.userDisplayName = user?.userDisplayName || null;
+  }
 }
 
 export async function getSignIn(tenant: Tenant, id: string): Promise<Record<string, unknown>> {

@@ -2,7 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { RescoreMessage } from '../domain/messages';
 import { planRescore, type RescorePlan } from '../domain/rescore';
 import { isConflict, isPreconditionFailed } from '../storage/errors';
-import { commitRescore, readUserSnapshot, unnamedDetections, type UserSnapshot } from '../storage/user-store';
+import { commitRescore, readUserSnapshot, type UserSnapshot } from '../storage/user-store';
 
 /** What a rescore adds on top of the risk fields: the alert engine hooks in here (SPEC §5). */
 export interface RescoreHook {
@@ -71,7 +71,6 @@ function isNoOp(snapshot: UserSnapshot, plan: RescorePlan): boolean {
     plan.detections.length === 0 &&
     plan.signIns.length === 0 &&
     plan.appliedActionIds.length === 0 &&
-    plan.history.length === 0 &&
-    unnamedDetections(snapshot).length === 0
+    plan.history.length === 0
   );
 }

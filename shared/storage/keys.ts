@@ -19,6 +19,7 @@
  * | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
  * | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
  * | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
+ * | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
  * | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
  * | `n|{inverted time}|{id}`            | notification log, newest first                         |
  * | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
@@ -58,6 +59,8 @@ export const keys = {
   riskyUserDescending: (time: string, userId: string) => `rd|${invertedTime(time)}|${userId}`,
   riskyUsersAscendingRange: { from: 'ra|', to: 'ra}' },
   riskyUsersDescendingRange: { from: 'rd|', to: 'rd}' },
+  riskyUserByLevel: (level: string, userId: string) => `rl|${level}|${userId}`,
+  riskyUsersByLevelRange: (level: string) => ({ from: `rl|${level}|`, to: `rl|${level}}` }),
   detectionPointer: (id: string) => `i|d|${id}`,
   signInPointer: (id: string) => `i|s|${id}`,
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,

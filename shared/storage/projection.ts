@@ -14,37 +14,45 @@ export interface RiskyUserProjection {
   isProcessing: boolean;
 }
 
-/** RowKeys of the three copies of one risky user: by id, by time ascending, by time descending. */
-export function projectionKeys(userId: string, riskLastUpdatedDateTime: string): string[] {
+/** Where a projection is filed: its time and level decide the keys of the ordered and level copies. */
+export interface ProjectionPlace {
+  riskLastUpdatedDateTime: string;
+  riskLevel: string;
+}
+
+/** RowKeys of the copies of one risky user: by id, by time ascending and descending, by level. */
+export function projectionKeys(userId: string, place: ProjectionPlace): string[] {
   return [
     keys.riskyUser(userId),
-    keys.riskyUserAscending(riskLastUpdatedDateTime, userId),
-    keys.riskyUserDescending(riskLastUpdatedDateTime, userId),
+    keys.riskyUserAscending(place.riskLastUpdatedDateTime, userId),
+    keys.riskyUserDescending(place.riskLastUpdatedDateTime, userId),
+    keys.riskyUserByLevel(place.riskLevel, userId),
   ];
 }
 
 /**
- * Writes the projection; when the timestamp moved, removes the copies filed under the old
- * one. Those exist: they were written in the same transaction as the user row that holds
- * the old timestamp.
+ * Writes the projection; copies filed under a previous time or level are removed. Those
+ * exist: they were written in the same transaction as the user row that holds that place.
  */
 export function projectionWrites(
   tenantId: string,
   projection: RiskyUserProjection,
-  previousTime: string | undefined,
+  previous: ProjectionPlace | undefined,
 ): TransactionAction[] {
   const entity = toEntity({
     rowType: 'riskyUser',
     ...projection,
     userPrincipalNameLower: projection.userPrincipalName.toLowerCase(),
   });
-  const writes: TransactionAction[] = projectionKeys(
-    projection.userId,
-    projection.riskLastUpdatedDateTime,
-  ).map((rowKey) => ['upsert', { partitionKey: tenantId, rowKey, ...entity }, 'Replace']);
-  if (previousTime && previousTime !== projection.riskLastUpdatedDateTime) {
-    for (const rowKey of projectionKeys(projection.userId, previousTime).slice(1)) {
-      writes.push(['delete', { partitionKey: tenantId, rowKey }]);
+  const current = projectionKeys(projection.userId, projection);
+  const writes: TransactionAction[] = current.map((rowKey) => [
+    'upsert',
+    { partitionKey: tenantId, rowKey, ...entity },
+    'Replace',
+  ]);
+  if (previous) {
+    for (const rowKey of projectionKeys(projection.userId, previous)) {
+      if (!current.includes(rowKey)) writes.push(['delete', { partitionKey: tenantId, rowKey }]);
     }
   }
   return writes;
@@ -54,11 +62,26 @@ export function projectionWrites(
 export function projectionProcessing(
   tenantId: string,
   userId: string,
-  riskLastUpdatedDateTime: string,
+  place: ProjectionPlace,
 ): TransactionAction[] {
-  return projectionKeys(userId, riskLastUpdatedDateTime).map((rowKey) => [
+  return projectionKeys(userId, place).map((rowKey) => [
     'update',
     { partitionKey: tenantId, rowKey, isProcessing: true },
     'Merge',
   ]);
+}
+
+/** Where a stored user's projection is filed, or undefined when it has none (never at risk). */
+export function projectionPlaceOf(
+  user:
+    | {
+        riskState?: string | undefined;
+        riskLevel?: string | undefined;
+        riskLastUpdatedDateTime?: string | undefined;
+      }
+    | undefined,
+): ProjectionPlace | undefined {
+  if (!user?.riskState || user.riskState === 'none' || !user.riskLevel || !user.riskLastUpdatedDateTime)
+    return undefined;
+  return { riskLevel: user.riskLevel, riskLastUpdatedDateTime: user.riskLastUpdatedDateTime };
 }

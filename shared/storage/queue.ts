@@ -13,7 +13,38 @@ export async function enqueue(queueName: string, payload: unknown, delaySeconds 
     .sendMessage(text, delaySeconds > 0 ? { visibilityTimeout: delaySeconds } : {});
 }
 
+/** A queue message holds 64 KiB of base64 text: 48 KiB of JSON. */
+const MAX_JSON_BYTES = 48 * 1024;
+/** What a poison message keeps of a message too large to be wrapped whole. */
+const PREVIEW_CHARS = 8 * 1024;
+
+const poisonQueues = new Map<string, Promise<unknown>>();
+
+/** The Functions host creates `<queue>-poison` only when it poisons a message itself. */
+function ensurePoisonQueue(name: string): Promise<unknown> {
+  let ready = poisonQueues.get(name);
+  if (!ready) {
+    ready = getStorage()
+      .queue(name)
+      .createIfNotExists()
+      .catch((error: unknown) => {
+        poisonQueues.delete(name);
+        throw error;
+      });
+    poisonQueues.set(name, ready);
+  }
+  return ready;
+}
+
 /** Moves a message that can never succeed to `<queue>-poison` with its reason (R-X2). */
 export async function poison(queueName: string, message: unknown, reason: string): Promise<void> {
-  await enqueue(`${queueName}-poison`, { reason, message });
+  const name = `${queueName}-poison`;
+  await ensurePoisonQueue(name);
+  const text = JSON.stringify(message) ?? String(message);
+  // A message that just fit its queue no longer fits once wrapped with the reason.
+  const fits = Buffer.byteLength(text, 'utf8') + Buffer.byteLength(reason, 'utf8') + 64 <= MAX_JSON_BYTES;
+  await enqueue(
+    name,
+    fits ? { reason, message } : { reason, truncated: true, messagePreview: text.slice(0, PREVIEW_CHARS) },
+  );
 }

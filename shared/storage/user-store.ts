@@ -15,7 +15,7 @@ import {
   toEntity,
 } from './entities';
 import { keys } from './keys';
-import { projectionWrites } from './projection';
+import { projectionPlaceOf, projectionWrites } from './projection';
 import { queryRange, submitGroups } from './table';
 
 /** Everything one rescore needs, from ONE range query. */
@@ -87,12 +87,6 @@ export async function readUserSnapshot(tenantId: string, userId: string): Promis
   };
 }
 
-/** Detections stored before the user's name was known; the next rescore names them. */
-export function unnamedDetections(snapshot: UserSnapshot): string[] {
-  if (!displayIdentity(snapshot).userPrincipalName) return [];
-  return [...snapshot.detectionRows.values()].filter((d) => !d.userPrincipalName).map((d) => d.id);
-}
-
 /** The name a user is shown with: the directory's, else the latest sign-in's. */
 export function displayIdentity(snapshot: UserSnapshot): {
   userPrincipalName: string;
@@ -125,25 +119,13 @@ export async function commitRescore(
   const { table } = getStorage();
   const userId = snapshot.facts.userId;
   const identity = displayIdentity(snapshot);
-  // Detections learn the user's names once (ingestion only knows the id), and their derived state when it moves.
-  const stateChanges = new Map(plan.detections.map((d) => [d.id, d.state]));
-  const unnamed = [...snapshot.detectionRows.values()]
-    .filter((d) => !d.userPrincipalName && identity.userPrincipalName)
-    .map((d) => d.id);
+  // Only detections whose derived state moved are written (names are joined at read time).
   const derived: TransactionAction[] = [
-    ...[...new Set([...stateChanges.keys(), ...unnamed])].map((id): TransactionAction => {
-      const state = stateChanges.get(id);
-      return [
-        'update',
-        {
-          partitionKey: tenantId,
-          rowKey: keys.detection(userId, id),
-          ...(state ? { ...state, lastUpdatedDateTime: now } : {}),
-          ...(identity.userPrincipalName ? identity : {}),
-        },
-        'Merge',
-      ];
-    }),
+    ...plan.detections.map(({ id, state }): TransactionAction => [
+      'update',
+      { partitionKey: tenantId, rowKey: keys.detection(userId, id), ...state, lastUpdatedDateTime: now },
+      'Merge',
+    ]),
     ...plan.signIns.map(({ id, view }): TransactionAction => [
       'update',
       { partitionKey: tenantId, rowKey: keys.signIn(userId, id), ...view },
@@ -224,7 +206,7 @@ export async function commitRescore(
           riskLastUpdatedDateTime: plan.user.riskLastUpdatedDateTime,
           isProcessing: false,
         },
-        snapshot.previous?.riskState !== 'none' ? snapshot.previous?.riskLastUpdatedDateTime : undefined,
+        projectionPlaceOf(snapshot.previous),
       ),
     );
   }

@@ -114,6 +114,8 @@ describe('ingestion (SPEC §7, R-X1)', () => {
       riskState: 'atRisk',
       riskEventType: 'leakedCredentials',
       userId: u,
+      userPrincipalName: 'user3@t11.example',
+      userDisplayName: 'User 3',
     });
   });
 
