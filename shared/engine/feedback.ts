@@ -5,29 +5,66 @@ import type { RescoreMessage } from '../domain/messages';
 import { notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
+import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
 import { keys } from '../storage/keys';
-import { projectionPlaceOf, projectionProcessing, type ProjectionPlace } from '../storage/projection';
+import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
 import { enqueue } from '../storage/queue';
-import { getMany, submitGroups } from '../storage/table';
+import { getMany, getOptional } from '../storage/table';
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
  * record the action and `isProcessing = true`, queue the user for the worker.
  */
 
-function markProcessing(
-  tenantId: string,
-  userId: string,
-  place: ProjectionPlace | undefined,
-): TransactionAction[] {
+/**
+ * `isProcessing = true` on the user row and on every projection copy. The user row is
+ * written with its ETag (created when absent), so the copies marked are the ones filed
+ * under that version of the row.
+ */
+function markProcessing(tenantId: string, userId: string, user: UserRow | undefined): TransactionAction[] {
+  const entity = {
+    partitionKey: tenantId,
+    rowKey: keys.user(userId),
+    rowType: 'user',
+    userId,
+    isProcessing: true,
+  };
+  const place = projectionPlaceOf(user);
   return [
-    [
-      'upsert',
-      { partitionKey: tenantId, rowKey: keys.user(userId), rowType: 'user', userId, isProcessing: true },
-      'Merge',
-    ],
+    user?.etag ? ['update', entity, 'Merge', { etag: user.etag }] : ['create', entity],
     ...(place ? projectionProcessing(tenantId, userId, place) : []),
   ];
+}
+
+/** A user's rows rewritten this many times while an action is being accepted means something is wrong. */
+const MAX_ACCEPT_ATTEMPTS = 8;
+
+/**
+ * Writes one user's share of a call in one transaction, locked by the user row's ETag. A
+ * rescore that committed since the row was read may have moved the projection copies (its
+ * time or level changed): re-read the row and rebuild, rather than fail on a copy that no
+ * longer exists (R-X4). Returns the detection ids the written rows added.
+ */
+async function acceptForUser(
+  tenantId: string,
+  userId: string,
+  row: Record<string, unknown> | undefined,
+  rows: () => { actions: TransactionAction[]; detectionIds: string[] },
+): Promise<string[]> {
+  const { table } = getStorage();
+  let current = row;
+  for (let attempt = 1; ; attempt += 1) {
+    const built = rows();
+    const user = current ? UserRow.parse(current) : undefined;
+    try {
+      await table.submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
+      return built.detectionIds;
+    } catch (error) {
+      const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
+      if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
+      current = await getOptional<Record<string, unknown>>(table, tenantId, keys.user(userId));
+    }
+  }
 }
 
 function actionRow(
@@ -71,51 +108,61 @@ export async function acceptUserAction(
     throw notFound(`No user with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
-  const messages: RescoreMessage[] = [];
-  const groups = ids.map((userId) => {
-    const user = UserRow.parse(found.get(keys.user(userId)));
-    const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
-    const group = [action.row, ...markProcessing(tenantId, userId, projectionPlaceOf(user))];
-    const detectionIds: string[] = [];
-    if (kind === 'confirmUserCompromised') {
-      // R-F3: the action adds a user detection, recorded at the same instant (it precedes its action in replay).
-      const detectionId = `acc-${action.id}`;
-      detectionIds.push(detectionId);
-      group.push(
-        [
-          'create',
-          { partitionKey: tenantId, rowKey: keys.detectionPointer(detectionId), rowType: 'pointer', userId },
-        ],
-        [
-          'create',
-          {
-            partitionKey: tenantId,
-            rowKey: keys.detection(userId, detectionId),
-            ...toEntity({
-              rowType: 'detection',
-              id: detectionId,
-              userId,
-              riskEventType: 'adminConfirmedUserCompromised',
-              activity: 'user',
-              detectionTimingType: 'offline',
-              riskLevel: 'high',
-              activityDateTime: acceptedAt,
-              detectedDateTime: acceptedAt,
-              recordedAt: acceptedAt,
-              source: 'IdentityProtection',
-              riskState: 'atRisk',
-              riskDetail: 'none',
-              lastUpdatedDateTime: acceptedAt,
-            }),
-          },
-        ],
+  const messages = await Promise.all(
+    ids.map(async (userId): Promise<RescoreMessage> => {
+      const detectionIds = await acceptForUser(tenantId, userId, found.get(keys.user(userId)), () =>
+        userActionRows(tenantId, userId, kind, acceptedAt, initiatedBy),
       );
-    }
-    messages.push({ type: 'rescore', tenantId, userId, detectionIds });
-    return group;
-  });
-  await submitGroups(table, groups);
+      return { type: 'rescore', tenantId, userId, detectionIds };
+    }),
+  );
   await Promise.all(messages.map((m) => enqueue(queues.rescore, m)));
+}
+
+function userActionRows(
+  tenantId: string,
+  userId: string,
+  kind: UserActionKind,
+  acceptedAt: string,
+  initiatedBy: string,
+): { actions: TransactionAction[]; detectionIds: string[] } {
+  const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
+  if (kind !== 'confirmUserCompromised') return { actions: [action.row], detectionIds: [] };
+  // R-F3: the action adds a user detection, recorded at the same instant (it precedes its action in replay).
+  const detectionId = `acc-${action.id}`;
+  return {
+    detectionIds: [detectionId],
+    actions: [
+      action.row,
+      [
+        'create',
+        { partitionKey: tenantId, rowKey: keys.detectionPointer(detectionId), rowType: 'pointer', userId },
+      ],
+      [
+        'create',
+        {
+          partitionKey: tenantId,
+          rowKey: keys.detection(userId, detectionId),
+          ...toEntity({
+            rowType: 'detection',
+            id: detectionId,
+            userId,
+            riskEventType: 'adminConfirmedUserCompromised',
+            activity: 'user',
+            detectionTimingType: 'offline',
+            riskLevel: 'high',
+            activityDateTime: acceptedAt,
+            detectedDateTime: acceptedAt,
+            recordedAt: acceptedAt,
+            source: 'IdentityProtection',
+            riskState: 'atRisk',
+            riskDetail: 'none',
+            lastUpdatedDateTime: acceptedAt,
+          }),
+        },
+      ],
+    ],
+  };
 }
 
 export async function acceptSignInAction(
@@ -147,16 +194,16 @@ export async function acceptSignInAction(
     tenantId,
     [...byUser.keys()].map((u) => keys.user(u)),
   );
-  const groups = [...byUser].map(([userId, requestIdsOfUser]) => {
-    const row = users.get(keys.user(userId));
-    return [
-      ...requestIdsOfUser.map(
-        (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
-      ),
-      ...markProcessing(tenantId, userId, projectionPlaceOf(row ? UserRow.parse(row) : undefined)),
-    ];
-  });
-  await submitGroups(table, groups);
+  await Promise.all(
+    [...byUser].map(([userId, requestIdsOfUser]) =>
+      acceptForUser(tenantId, userId, users.get(keys.user(userId)), () => ({
+        actions: requestIdsOfUser.map(
+          (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
+        ),
+        detectionIds: [],
+      })),
+    ),
+  );
   await Promise.all(
     [...byUser.keys()].map((userId) =>
       enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] }),
