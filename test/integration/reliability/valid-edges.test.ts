@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogue } from '../../../shared/domain/catalogue';
+import { startService, type TestService } from '../../helpers/service';
+import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
+import { send, snapshotStorage, waitUntilQueuesEmpty } from './support';
+
+/**
+ * The other side of R-X1: input at the edges of what is valid — the longest ids, every
+ * character the id alphabet allows, any Unicode (lone surrogates included) in free text,
+ * dates from year 1000 to 9999, the most real-time detections a sign-in may carry — is
+ * accepted (202), scored by the worker (nothing poisoned, no failed invocation), and every
+ * stored detection and sign-in can be read back by its id.
+ */
+
+const T = 81;
+let service: TestService;
+let admin: string;
+let ingester: string;
+let tried = 0;
+
+beforeAll(async () => {
+  service = await startService();
+  await service.seed(tenantSeed(T, 'p2', 3));
+  admin = await service.token({ tenantId: tenantId(T), objectId: userId(T, 1), wids: [SA] });
+  ingester = await service.token({ tenantId: tenantId(T), roles: ['IdentityRiskEvent.ReadWrite.All'] });
+}, 120_000);
+
+afterAll(async () => {
+  console.log(`[valid-edges] ${tried} batches tried`);
+  await service?.stop();
+});
+
+const idChars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-'.split('');
+/** Valid external ids, biased towards the 128-character maximum. */
+const externalId = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...idChars), minLength: 120, maxLength: 128 }),
+  fc.string({ unit: fc.constantFrom(...idChars), minLength: 1, maxLength: 128 }),
+);
+const anyText = (max: number) => fc.string({ unit: 'binary', maxLength: max });
+const dateTime = fc
+  .date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+  .chain((d) =>
+    fc.constantFrom(
+      d.toISOString(),
+      d.toISOString().replace('Z', '+00:00'),
+      d.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ),
+  );
+const level = fc.constantFrom('low', 'medium', 'high');
+
+const realtimeTypes = catalogue.filter((e) => e.activity === 'signin' && e.timings.includes('realtime'));
+const ingestible = catalogue.filter((e) => e.systemOnly !== true);
+
+const realtimeDetection = fc
+  .tuple(fc.constantFrom(...realtimeTypes), level)
+  .map(([e, l]) => ({ riskEventType: e.riskEventType, riskLevel: e.fixedLevel ?? l }));
+
+const location = fc.record(
+  { city: anyText(200), state: anyText(200), countryOrRegion: anyText(200) },
+  { requiredKeys: [] },
+);
+
+const users = [2, 3].map((n) => userId(T, n));
+
+const signIn = fc.record(
+  {
+    id: externalId,
+    userId: fc.constantFrom(...users),
+    userPrincipalName: anyText(256).filter((s) => s.length > 0),
+    userDisplayName: anyText(256),
+    createdDateTime: dateTime,
+    ipAddress: anyText(64),
+    location,
+    status: fc.record(
+      { errorCode: fc.integer(), failureReason: anyText(1000) },
+      { requiredKeys: ['errorCode'] },
+    ),
+    riskDetections: fc.array(realtimeDetection, { maxLength: 20 }),
+  },
+  { requiredKeys: ['id', 'userId', 'userPrincipalName', 'createdDateTime'] },
+);
+
+const detection = fc
+  .tuple(
+    fc.constantFrom(...ingestible),
+    externalId,
+    externalId,
+    fc.constantFrom(...users),
+    level,
+    dateTime,
+    dateTime,
+    fc.record(
+      { ipAddress: anyText(64), location, source: anyText(100), additionalInfo: anyText(8_000) },
+      { requiredKeys: [] },
+    ),
+  )
+  .chain(([entry, id, requestId, user, l, activityAt, detectedAt, extra]) =>
+    fc.constantFrom(...entry.timings).map((timing) => ({
+      id,
+      userId: user,
+      ...(entry.activity === 'signin' ? { requestId } : {}),
+      riskEventType: entry.riskEventType,
+      riskLevel: entry.fixedLevel ?? l,
+      detectionTimingType: timing,
+      activity: entry.activity,
+      activityDateTime: activityAt,
+      detectedDateTime: detectedAt,
+      ...extra,
+    })),
+  );
+
+function failedInvocations(): string[] {
+  return service.host
+    .output()
+    .split('\n')
+    .filter((line) => /Failed, Id=|poisoned|moving message|unhandled error/.test(line));
+}
+
+async function expectReadable(path: string): Promise<void> {
+  const res = await send(service, admin, 'GET', path);
+  expect(res.status, `${path} → ${res.status} ${res.text.slice(0, 300)}`).toBe(200);
+}
+
+describe('valid input at the edges is accepted, scored and readable (R-X1)', () => {
+  it('sign-ins and detections', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(signIn, { minLength: 1, maxLength: 4 }),
+        fc.array(detection, { minLength: 1, maxLength: 4 }),
+        async (signIns, detections) => {
+          tried += 1;
+          const s = await send(
+            service,
+            ingester,
+            'POST',
+            '/riskloop/signIns',
+            JSON.stringify({ value: signIns }),
+          );
+          expect(s.status, s.text.slice(0, 500)).toBe(202);
+          const d = await send(
+            service,
+            ingester,
+            'POST',
+            '/riskloop/riskDetections',
+            JSON.stringify({ value: detections }),
+          );
+          expect(d.status, d.text.slice(0, 500)).toBe(202);
+          for (const item of signIns) {
+            await expectReadable(`/auditLogs/signIns/${encodeURIComponent(item.id)}`);
+          }
+          for (const item of detections) {
+            await expectReadable(`/identityProtection/riskDetections/${encodeURIComponent(item.id)}`);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+    await waitUntilQueuesEmpty(service);
+    expect(failedInvocations()).toEqual([]);
+    const { queues } = await snapshotStorage(service.azurite.connectionString);
+    expect([...queues].filter(([name, count]) => name.endsWith('-poison') && count > 0)).toEqual([]);
+
+    // Every real-time detection riskloop made from those sign-ins reads back by its id, too.
+    const list = await send(service, admin, 'GET', '/identityProtection/riskDetections?$top=500');
+    expect(list.status).toBe(200);
+    const ids = (list.json as { value: Array<{ id: string }> }).value.map((v) => v.id);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids)
+      await expectReadable(`/identityProtection/riskDetections/${encodeURIComponent(id)}`);
+  });
+});
