@@ -16,6 +16,8 @@ export interface CapturedRequest {
   body: unknown;
   /** The status the capture server answered (or was about to, for a delayed answer). */
   status: number;
+  /** When the request arrived (ms since epoch). */
+  receivedAt: number;
 }
 
 export interface ScriptedResponse {
@@ -66,6 +68,7 @@ export async function startSendGridCapture(): Promise<SendGridCapture> {
         headers: req.headers,
         body: parse(raw),
         status: scripted.status,
+        receivedAt: Date.now(),
       });
       for (const wake of waiters) wake();
 

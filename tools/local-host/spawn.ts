@@ -7,6 +7,8 @@ export const READY_PREFIX = 'Local host listening on ';
 export interface SpawnedLocalHost {
   readonly url: string;
   readonly port: number;
+  /** The host process's id (for measuring its memory, e.g. /proc/PID/status). */
+  readonly pid: number;
   /** Everything the host printed so far (stdout and stderr). */
   output(): string;
   /** SIGTERM, then waits for a clean exit (SIGKILL after `killAfterMs`). */
@@ -68,6 +70,7 @@ export async function spawnLocalHost(options: SpawnOptions): Promise<SpawnedLoca
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid!,
     output: () => output,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
