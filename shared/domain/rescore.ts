@@ -51,6 +51,9 @@ export function planRescore(input: RescoreInput): RescorePlan {
   const score = scoreUser(facts);
   const history: HistoryEntry[] = [];
 
+  // The state the history last recorded: the stored one (which already reflects every
+  // applied action), then each newly applied action's. An applied action's own outcome is
+  // not it when a detection recorded after that action has moved the user since.
   let last: UserView = previous ?? { riskLevel: 'none', riskState: 'none', riskDetail: 'none' };
   for (const { action, after } of score.actionOutcomes) {
     if (action.appliedAt === undefined) {
@@ -65,8 +68,8 @@ export function planRescore(input: RescoreInput): RescorePlan {
         },
         ...after,
       });
+      last = after;
     }
-    last = after;
   }
   const final = score.user;
   const changed =

@@ -73,4 +73,33 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     expect(again.user.changed).toBe(false);
     expect(again.user.riskLastUpdatedDateTime).toBe(first.user.riskLastUpdatedDateTime);
   });
+
+  it('R-S7/R-X3: a detection recorded after an applied action is in history once, however often the user is rescored', () => {
+    const facts = {
+      userId: USER,
+      detections: [detection('d1', 0, { riskLevel: 'high' }), detection('d2', 10)],
+      signIns: [],
+      actions: [action('a1', 'dismissUser', 5, { appliedAt: at(6) })],
+    };
+    // Stored after the rescore that followed d2: atRisk again, at d2's level.
+    const previous = {
+      riskLevel: 'medium' as const,
+      riskState: 'atRisk' as const,
+      riskDetail: 'none' as const,
+      riskLastUpdatedDateTime: at(11),
+    };
+    const stored = new Map([
+      ['d1', { riskState: 'dismissed' as const, riskDetail: 'adminDismissedAllRiskForUser' as const }],
+      ['d2', { riskState: 'atRisk' as const, riskDetail: 'none' as const }],
+    ]);
+    const again = planRescore({
+      facts,
+      previous,
+      storedDetections: stored,
+      storedSignIns: new Map(),
+      now: at(20),
+    });
+    expect(again.history).toEqual([]);
+    expect(again.user.changed).toBe(false);
+  });
 });
