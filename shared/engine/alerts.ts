@@ -70,9 +70,17 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
   });
   if (!decision.qualifies) {
     // A repeated message whose detection already qualified: make sure its window exists
-    // (the first delivery may have stopped between its commit and opening the window).
+    // (the first delivery may have stopped between its commit and opening the window) —
+    // but only while someone waits in it: after the email, a window would open for nobody
+    // and a duplicate delivery would change state (R-X3).
     return decision.reason === 'notNewer'
-      ? { ...none, afterCommit: () => ensureAlertWindow(tenantId, new Date(now)) }
+      ? {
+          ...none,
+          afterCommit: async () => {
+            if ((await readPendingAlerts(tenantId)).length > 0)
+              await ensureAlertWindow(tenantId, new Date(now));
+          },
+        }
       : none;
   }
   const identity = displayIdentity(snapshot);
