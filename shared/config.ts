@@ -20,7 +20,15 @@ const settingsSchema = z
     AUTH_AUDIENCE: z.string().min(1).default('api://riskloop'),
     AUTH_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
     DEV_SIGNING_KEY_FILE: z.string().min(1).default('.riskloop/dev-signing-key.json'),
-    SENDGRID_API_KEY: z.string().min(1).optional(),
+    SENDGRID_API_KEY: z
+      .string()
+      .min(1)
+      // An unresolved Key Vault reference arrives as its own text: refuse it rather than send it as a key.
+      .refine(
+        (v) => !v.startsWith('@Microsoft.KeyVault('),
+        "is an unresolved Key Vault reference (check the app identity's access to the vault)",
+      )
+      .optional(),
     SENDGRID_BASE_URL: z.url().optional(),
     EMAIL_FROM: z.string().min(3).default('riskloop@example.com'),
     EMAIL_OUTBOX_DIR: z.string().min(1).default('outbox'),

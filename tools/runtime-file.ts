@@ -35,7 +35,14 @@ export function readRuntime(): RuntimeInfo | undefined {
 
 /** Points this process at the storage `npm start` uses, unless AzureWebJobsStorage is set. */
 export function useRunningStorage(): void {
-  if (process.env.AzureWebJobsStorage) return;
+  const env = process.env;
+  // Any storage setting, connection string or identity-based, means "use that storage".
+  if (
+    env.AzureWebJobsStorage ||
+    env.AzureWebJobsStorage__accountName ||
+    env.AzureWebJobsStorage__tableServiceUri
+  )
+    return;
   const info = readRuntime();
   if (!info) {
     throw new Error(

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseSettings } from '../../shared/config';
+
+const storage = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+describe('configuration (fails fast, naming the setting)', () => {
+  it('fills defaults', () => {
+    const s = parseSettings(storage);
+    expect(s).toMatchObject({
+      AUTH_MODE: 'entra',
+      WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
+      ALERT_WINDOW_SECONDS: 5,
+      EMAIL_OUTBOX_DIR: 'outbox',
+    });
+  });
+
+  it('names a missing storage setting', () => {
+    expect(() => parseSettings({})).toThrow(/AzureWebJobsStorage/);
+  });
+
+  it('names a malformed setting', () => {
+    expect(() => parseSettings({ ...storage, AUTH_MODE: 'maybe' })).toThrow(ConfigError);
+    expect(() => parseSettings({ ...storage, AUTH_MODE: 'maybe' })).toThrow(/AUTH_MODE/);
+    expect(() => parseSettings({ ...storage, REPORT_BASE_URL: 'not a url' })).toThrow(/REPORT_BASE_URL/);
+  });
+
+  it('R-A2: dev auth refuses to start inside Azure', () => {
+    expect(() => parseSettings({ ...storage, AUTH_MODE: 'dev', WEBSITE_INSTANCE_ID: 'abc' })).toThrow(
+      /AUTH_MODE/,
+    );
+  });
+
+  it('refuses an unresolved Key Vault reference as the SendGrid key', () => {
+    expect(() =>
+      parseSettings({ ...storage, SENDGRID_API_KEY: '@Microsoft.KeyVault(VaultName=v;SecretName=s)' }),
+    ).toThrow(/SENDGRID_API_KEY/);
+  });
+
+  it('treats empty values as unset (local.settings.json placeholders)', () => {
+    expect(parseSettings({ ...storage, SENDGRID_API_KEY: '' }).SENDGRID_API_KEY).toBeUndefined();
+  });
+});
