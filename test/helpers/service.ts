@@ -5,7 +5,7 @@ import { mintDevToken } from '../../shared/auth';
 import { DirectoryRole } from '../../shared/auth/roles';
 import { resetConfigForTests } from '../../shared/config';
 import type { SeedFile } from '../../shared/domain/seed-file';
-import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import { startAzurite, type AzuriteInstance, type AzuriteOptions } from '../../tools/azurite';
 import { spawnLocalHost, type SpawnedLocalHost } from '../../tools/local-host/spawn';
 
 /**
@@ -48,10 +48,12 @@ export async function startService(
   env: Record<string, string> = {},
   /** Runs against the storage before the host starts (e.g. seeding, or a timer's schedule status). */
   beforeHost?: (connectionString: string) => Promise<void>,
+  /** On-disk Azurite (`location`) on fixed ports, e.g. to stop and restart it mid-test. */
+  azuriteOptions?: AzuriteOptions,
 ): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-test-'));
   const keyFile = path.join(dir, 'dev-signing-key.json');
-  const azurite = await startAzurite();
+  const azurite = await startAzurite(azuriteOptions);
   const serviceEnv: Record<string, string> = {
     AzureWebJobsStorage: azurite.connectionString,
     AUTH_MODE: 'dev',
