@@ -1,10 +1,13 @@
+import { riskDetails, riskLevels } from '../domain/levels';
+
 /**
  * Members of the Graph enums the list routes filter on. The order of each list is the order
  * `gt`/`ge`/`lt`/`le` use: riskLevel puts the real levels first as SPEC §1 ranks them
  * (none < low < medium < high), the others keep Graph's declaration order.
  */
-export const riskLevelValues = ['none', 'low', 'medium', 'high', 'hidden', 'unknownFutureValue'] as const;
+export const riskLevelValues = [...riskLevels, 'hidden', 'unknownFutureValue'] as const;
 
+// Graph declares riskState in this order (it differs from the domain's list, which reads as a lifecycle).
 export const riskStateValues = [
   'none',
   'confirmedSafe',
@@ -15,21 +18,7 @@ export const riskStateValues = [
   'unknownFutureValue',
 ] as const;
 
-export const riskDetailValues = [
-  'none',
-  'adminConfirmedSigninSafe',
-  'adminConfirmedSigninCompromised',
-  'adminConfirmedUserCompromised',
-  'adminConfirmedAccountSafe',
-  'adminDismissedAllRiskForUser',
-  'adminDismissedRiskForSignIn',
-  'adminGeneratedTemporaryPassword',
-  'userPerformedSecuredPasswordReset',
-  'userPerformedSecuredPasswordChange',
-  'userPassedMFADrivenByRiskBasedPolicy',
-  'hidden',
-  'unknownFutureValue',
-] as const;
+export const riskDetailValues = [...riskDetails, 'unknownFutureValue'] as const;
 
 export const riskDetectionTimingTypeValues = [
   'notDefined',

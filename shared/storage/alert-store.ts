@@ -2,9 +2,9 @@ import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
-import { isConflict, isNotFound, isPreconditionFailed } from './errors';
+import { isNotFound } from './errors';
 import { keys } from './keys';
-import { getOptional, queryRange, submitGroups } from './table';
+import { getOptional, queryRange, replaceIfUnchanged, submitGroups } from './table';
 
 /**
  * The tenant's alert window (R-E5): one ETag-checked row that says whether a window is
@@ -38,30 +38,19 @@ export async function readWindow(tenantId: string): Promise<WindowRow | undefine
   return row ? WindowRow.parse(row) : undefined;
 }
 
-const lostRace = (error: unknown): boolean =>
-  isConflict(error) || isPreconditionFailed(error) || isNotFound(error);
-
 /** Replaces the window row if it is still `previous` (or creates it); false when someone else changed it first. */
 export async function replaceWindow(
   tenantId: string,
   previous: WindowRow | undefined,
   next: Omit<WindowRow, 'etag'>,
 ): Promise<boolean> {
-  const { table } = getStorage();
   const entity = {
     partitionKey: tenantId,
     rowKey: keys.alertWindow,
     rowType: 'alertWindow',
     ...toEntity(next),
   };
-  try {
-    if (previous) await table.updateEntity(entity, 'Replace', { etag: previous.etag });
-    else await table.createEntity(entity);
-    return true;
-  } catch (error) {
-    if (lostRace(error)) return false;
-    throw error;
-  }
+  return replaceIfUnchanged(getStorage().table, entity, previous?.etag);
 }
 
 /** A pending-alert row for a user, to go into the qualifying rescore's own transaction. */

@@ -3,9 +3,8 @@ import type { DigestPeriod, NewRiskyUserEntry, RiskySignInEntry } from '../domai
 import { RiskLevel } from '../domain/levels';
 import { getStorage } from './clients';
 import { LocationSchema, toEntity } from './entities';
-import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 import { keys } from './keys';
-import { getOptional, queryRange } from './table';
+import { getOptional, queryRange, replaceIfUnchanged } from './table';
 
 const TurnedRiskyRow = z.object({
   userId: z.string(),
@@ -81,19 +80,11 @@ export async function writeDigestClaim(
   previous: DigestClaim | undefined,
   next: Omit<DigestClaim, 'etag'>,
 ): Promise<boolean> {
-  const { table } = getStorage();
   const entity = {
     partitionKey: tenantId,
     rowKey: keys.digestClaim(weekId),
     rowType: 'digestClaim',
     ...toEntity(next),
   };
-  try {
-    if (previous) await table.updateEntity(entity, 'Replace', { etag: previous.etag });
-    else await table.createEntity(entity);
-    return true;
-  } catch (error) {
-    if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return false;
-    throw error;
-  }
+  return replaceIfUnchanged(getStorage().table, entity, previous?.etag);
 }

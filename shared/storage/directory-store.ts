@@ -17,6 +17,16 @@ const AssignmentRow = z.object({
   createdDateTime: z.string(),
 });
 
+function personOf(u: UserRow): DirectoryPerson {
+  return {
+    id: u.userId,
+    userPrincipalName: u.userPrincipalName ?? '',
+    displayName: u.displayName ?? '',
+    mail: u.mail,
+    otherMails: u.otherMails ?? [],
+  };
+}
+
 /** Role assignments and the people holding them: what recipient resolution (R-E6) needs, in two round trips. */
 export async function readRoleHolders(
   tenantId: string,
@@ -35,14 +45,8 @@ export async function readRoleHolders(
   );
   const people = new Map<string, DirectoryPerson>();
   for (const raw of rows.values()) {
-    const u = UserRow.parse(raw);
-    people.set(u.userId, {
-      id: u.userId,
-      userPrincipalName: u.userPrincipalName ?? '',
-      displayName: u.displayName ?? '',
-      mail: u.mail,
-      otherMails: u.otherMails ?? [],
-    });
+    const person = personOf(UserRow.parse(raw));
+    people.set(person.id, person);
   }
   return { assignments, people };
 }
@@ -60,14 +64,7 @@ export async function readPeople(
   const people = new Map<string, DirectoryPerson>();
   for (const raw of rows.values()) {
     const u = UserRow.parse(raw);
-    if (u.inDirectory !== true) continue;
-    people.set(u.userId, {
-      id: u.userId,
-      userPrincipalName: u.userPrincipalName ?? '',
-      displayName: u.displayName ?? '',
-      mail: u.mail,
-      otherMails: u.otherMails ?? [],
-    });
+    if (u.inDirectory === true) people.set(u.userId, personOf(u));
   }
   return people;
 }

@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
-import { isNotFound } from './errors';
+import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 
 /** Largest batch Table Storage accepts in one transaction. */
 export const MAX_BATCH = 100;
@@ -90,3 +90,23 @@ export async function submitGroups(
 }
 
 export type Entity = TableEntity<Record<string, string | number | boolean>>;
+
+/**
+ * Optimistic write of a single-row state machine (alert window, digest claim): replaces the
+ * row only if it still has `previousEtag`, or creates it when there was none. False when
+ * someone else changed (or created) it first.
+ */
+export async function replaceIfUnchanged(
+  table: TableClient,
+  entity: Entity,
+  previousEtag: string | undefined,
+): Promise<boolean> {
+  try {
+    if (previousEtag) await table.updateEntity(entity, 'Replace', { etag: previousEtag });
+    else await table.createEntity(entity);
+    return true;
+  } catch (error) {
+    if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return false;
+    throw error;
+  }
+}
