@@ -4,7 +4,7 @@ import { queues, STORAGE_CONNECTION } from '../shared/storage/clients';
 
 /** Sends a tenant's alert window when it closes (R-E5). Throwing (SendGrid 429/5xx) makes the host retry (R-X5). */
 export async function sendAlerts(message: unknown, context: InvocationContext): Promise<void> {
-  context.log(await handleAlertMessage(message));
+  context.log(await handleAlertMessage(message, Number(context.triggerMetadata?.dequeueCount ?? 1)));
 }
 
 app.storageQueue('send-alerts', {

@@ -4,9 +4,20 @@ import { queues } from '../storage/clients';
 import { sendAlertWindow, type AlertWindowOutcome } from './alerts';
 import { poison } from '../storage/queue';
 
-/** Handles one alerts-queue message; a malformed one goes straight to poison (R-X2). */
+/**
+ * host.json `extensions.queues.maxDequeueCount`: the host poisons a message that fails on
+ * this delivery, so this delivery must not fail.
+ */
+export const MAX_DELIVERIES = 5;
+
+/**
+ * Handles one alerts-queue message; a malformed one goes straight to poison (R-X2). On the
+ * last delivery a SendGrid failure is recorded instead of thrown (R-X5), so the email does
+ * not stay `sending` with its window open once the host gives the message up.
+ */
 export async function handleAlertMessage(
   message: unknown,
+  dequeueCount = 1,
 ): Promise<AlertWindowOutcome | { outcome: 'poisoned'; reason: string }> {
   const parsed = AlertWindowMessage.safeParse(message);
   if (!parsed.success) {
@@ -14,5 +25,5 @@ export async function handleAlertMessage(
     await poison(queues.alerts, message, reason);
     return { outcome: 'poisoned', reason };
   }
-  return sendAlertWindow(parsed.data);
+  return sendAlertWindow(parsed.data, new Date(), { finalDelivery: dequeueCount >= MAX_DELIVERIES });
 }

@@ -151,6 +151,7 @@ function usersOf(pending: readonly PendingAlertRow[]): Notification['users'] {
 export async function sendAlertWindow(
   message: AlertWindowMessage,
   now = new Date(),
+  options: { finalDelivery?: boolean } = {},
 ): Promise<AlertWindowOutcome> {
   const { tenantId } = message;
   let window = await readWindow(tenantId);
@@ -192,7 +193,7 @@ export async function sendAlertWindow(
   } else if (pending.length === 0) {
     outcome = { outcome: 'empty' };
   } else {
-    outcome = await deliver(tenantId, window, key, pending, now);
+    outcome = await deliver(tenantId, window, key, pending, now, options.finalDelivery === true);
   }
   await deletePendingAlerts(
     tenantId,
@@ -213,6 +214,7 @@ async function deliver(
   key: string,
   pending: readonly PendingAlertRow[],
   now: Date,
+  finalDelivery: boolean,
 ): Promise<AlertWindowOutcome> {
   const tenant = await getTenant(tenantId);
   const users = usersOf(pending);
@@ -267,14 +269,16 @@ async function deliver(
     category: 'usersAtRisk',
     idempotencyKey: window.windowId,
   });
-  if (sent.outcome === 'failed' && sent.retryable) {
+  if (sent.outcome === 'failed' && sent.retryable && !finalDelivery) {
     // R-X5: SendGrid did not take it; throw so the queue retries this window later (no email went out).
     throw new Error(`alert email not accepted yet (${sent.reason}); the queue will retry`);
   }
   await record({
     recipients: addresses,
     outcome: sent.outcome,
-    ...(sent.outcome === 'failed' ? { reason: sent.reason } : {}),
+    ...(sent.outcome === 'failed'
+      ? { reason: sent.retryable ? `${sent.reason}; not retried further (last queue delivery)` : sent.reason }
+      : {}),
   });
   return { outcome: sent.outcome, users: users.length, recipients: addresses.length };
 }
