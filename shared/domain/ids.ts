@@ -14,7 +14,9 @@ export const ExternalId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
+  // `.` and `..` are removed from URL paths by every client: such an id could never be read back.
+  .regex(/[^.]/, 'must not consist of dots only');
 
 /**
  * Longest id of a stored detection: besides ExternalIds there are the ids riskloop gives the
@@ -27,7 +29,8 @@ export const DetectionId = z
   .string()
   .min(1)
   .max(MAX_DETECTION_ID_LENGTH)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
+  .regex(/[^.]/, 'must not consist of dots only');
 
 /** ISO 8601 date-time with an offset, normalised to UTC `Z` form. */
 export const IsoDateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
