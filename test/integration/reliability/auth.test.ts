@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIENCE, eventually, startService, type TestService } from '../../helpers/service';
 import { GA, SA, SO, SR, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import {
@@ -15,6 +15,9 @@ import {
   type Operation,
   type RouteSpec,
 } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * R-A1…R-A3: every route × every kind of caller, against the table of SPEC §8, and tenant
@@ -71,7 +74,7 @@ beforeAll(async () => {
   const jwk = JSON.parse(fs.readFileSync(service.keyFile, 'utf8')) as JWK;
   devKey = (await importJWK(jwk, 'ES256')) as KeyLike;
   await waitUntilQueuesEmpty(service);
-}, 120_000);
+});
 
 afterAll(async () => {
   console.log(`[auth] ${tried} requests tried`);

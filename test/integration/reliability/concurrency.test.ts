@@ -1,8 +1,11 @@
 import { odata, TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, waitUntilQueuesEmpty } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * R-X4: parallel conflicting actions on one user and parallel ingestions for one user end
@@ -27,7 +30,7 @@ beforeAll(async () => {
   table = TableClient.fromConnectionString(service.azurite.connectionString, 'riskloop', {
     allowInsecureConnection: true,
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await service?.stop();

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { startSendGridCapture, type SendGridCapture } from '../../helpers/sendgrid-capture';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, waitUntilQueuesEmpty } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * R-X5 at the service level: the real @sendgrid/mail, driven by the alert worker through the
@@ -21,7 +24,7 @@ beforeAll(async () => {
     SENDGRID_API_KEY: 'SG.email-faults-test-key',
     SENDGRID_BASE_URL: capture.url,
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await service?.stop();

@@ -1,9 +1,12 @@
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { startSendGridCapture, type SendGridCapture } from '../../helpers/sendgrid-capture';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, snapshotStorage, storageDiff, waitUntilQueuesEmpty, type StorageSnapshot } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * R-X2: malformed and oversized messages end in `<queue>-poison` with their reason logged,
@@ -22,7 +25,7 @@ beforeAll(async () => {
     SENDGRID_API_KEY: 'SG.queue-faults-test-key',
     SENDGRID_BASE_URL: capture.url,
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await service?.stop();

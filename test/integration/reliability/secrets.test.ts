@@ -6,6 +6,9 @@ import { startSendGridCapture, type SendGridCapture } from '../../helpers/sendgr
 import { SA, SR, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, waitUntilQueuesEmpty } from './support';
 
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
+
 /**
  * R-X7: flows that touch every secret — the SendGrid API key (a recognisable fake), bearer
  * tokens (good, expired, forged), the dev signing key and the storage account key — run with
@@ -30,7 +33,7 @@ beforeAll(async () => {
   }
   capture = await startSendGridCapture();
   service = await startService({ SENDGRID_API_KEY: API_KEY, SENDGRID_BASE_URL: capture.url });
-}, 120_000);
+});
 
 afterAll(async () => {
   vi.restoreAllMocks();

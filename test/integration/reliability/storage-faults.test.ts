@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { odata, TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../../tools/azurite';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
-import { expectGraphError, waitUntilQueuesEmpty } from './support';
+import { expectGraphError } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * R-X6: Azurite (on disk) is stopped in the middle of a run of ingestion and feedback, and
@@ -29,7 +32,7 @@ beforeAll(async () => {
   await service.seed(tenantSeed(T, 'p2', 8));
   admin = await service.token({ tenantId: tenantId(T), objectId: userId(T, 1), wids: [SA] });
   ingester = await service.token({ tenantId: tenantId(T), roles: ['IdentityRiskEvent.ReadWrite.All'] });
-}, 120_000);
+});
 
 afterAll(async () => {
   await restarted?.stop();
@@ -157,41 +160,45 @@ describe('R-X6: storage stops and comes back during a run', () => {
     expect(outcomes.filter((o) => o.phase === 'before' && o.status !== 503).length).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.phase === 'after' && o.status !== 503).length).toBeGreaterThan(0);
 
-    // The queued work resumes by itself.
-    await waitUntilQueuesEmpty(service, 180_000);
-
+    // The queued work resumes by itself: every accepted detection ends stored, every accepted
+    // action applied, every user settled. (Not "every queue empty": a message whose deletion
+    // failed in the gap stays invisible until its lease ends and is then a harmless duplicate.)
     const table = TableClient.fromConnectionString(restarted.connectionString, 'riskloop', {
       allowInsecureConnection: true,
     });
-    const rows = new Map<string, Record<string, unknown>>();
-    for await (const row of table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${tenantId(T)}` },
-    })) {
-      rows.set(String(row.rowKey), row);
-    }
-    // Every accepted detection is stored and scored into its user.
-    const lost: string[] = [];
-    for (const o of outcomes.filter((x) => x.kind === 'detection' && x.status === 202)) {
-      if (![...rows.keys()].some((k) => k.endsWith(`|d|${o.subject}`))) lost.push(`detection ${o.subject}`);
-    }
-    // Every accepted action is stored and applied; every user has settled.
-    const actionsByUser = new Map<string, Array<Record<string, unknown>>>();
-    for (const [key, row] of rows) {
-      const m = /^u\|([^|]+)\|a\|/.exec(key);
-      if (m) actionsByUser.set(m[1]!, [...(actionsByUser.get(m[1]!) ?? []), row]);
-    }
-    for (const user of USERS) {
-      const accepted = outcomes.filter(
-        (o) => o.kind === 'action' && o.subject === user && o.status === 204,
-      ).length;
-      const stored = actionsByUser.get(user) ?? [];
-      if (stored.length < accepted) lost.push(`${accepted - stored.length} action(s) of ${user}`);
-      const unapplied = stored.filter((a) => typeof a.appliedAt !== 'string');
-      if (unapplied.length > 0) lost.push(`${unapplied.length} unapplied action(s) of ${user}`);
-      const userRow = rows.get(`u|${user}`);
-      if (userRow?.isProcessing === true) lost.push(`${user} still processing`);
-    }
-    expect(lost, JSON.stringify(statuses)).toEqual([]);
+    const unapplied = async (): Promise<string[]> => {
+      const rows = new Map<string, Record<string, unknown>>();
+      for await (const row of table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${tenantId(T)}` },
+      })) {
+        rows.set(String(row.rowKey), row);
+      }
+      const lost: string[] = [];
+      for (const o of outcomes.filter((x) => x.kind === 'detection' && x.status === 202)) {
+        if (![...rows.keys()].some((k) => k.endsWith(`|d|${o.subject}`))) lost.push(`detection ${o.subject}`);
+      }
+      for (const user of USERS) {
+        const accepted = outcomes.filter(
+          (o) => o.kind === 'action' && o.subject === user && o.status === 204,
+        );
+        const stored = [...rows].filter(([key]) => key.startsWith(`u|${user}|a|`)).map(([, row]) => row);
+        if (stored.length < accepted.length)
+          lost.push(`${accepted.length - stored.length} action(s) of ${user}`);
+        const pending = stored.filter((a) => typeof a.appliedAt !== 'string');
+        if (pending.length > 0) lost.push(`${pending.length} unapplied action(s) of ${user}`);
+        if (rows.get(`u|${user}`)?.isProcessing === true) lost.push(`${user} still processing`);
+      }
+      return lost;
+    };
+    await eventually(
+      async () => {
+        const lost = await unapplied();
+        if (lost.length > 0) throw new Error(lost.join('; '));
+        return true;
+      },
+      240_000,
+      'every accepted detection and action to be applied',
+    );
     const log = service.host.output();
     expect(log).not.toMatch(/unhandled error/);
   }, 300_000);

@@ -179,7 +179,7 @@ export function storageDiff(before: StorageSnapshot, after: StorageSnapshot): st
 }
 
 /** Waits until no queue holds a message (the worker is idle) for two polls in a row. */
-export async function waitUntilQueuesEmpty(service: TestService, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilQueuesEmpty(service: TestService, timeoutMs = 120_000): Promise<void> {
   let quietPolls = 0;
   await eventually(
     async () => {

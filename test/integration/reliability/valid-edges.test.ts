@@ -1,9 +1,12 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalogue } from '../../../shared/domain/catalogue';
 import { startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, snapshotStorage, waitUntilQueuesEmpty } from './support';
+
+// Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 /**
  * The other side of R-X1: input at the edges of what is valid — the longest ids, every
@@ -24,7 +27,7 @@ beforeAll(async () => {
   await service.seed(tenantSeed(T, 'p2', 3));
   admin = await service.token({ tenantId: tenantId(T), objectId: userId(T, 1), wids: [SA] });
   ingester = await service.token({ tenantId: tenantId(T), roles: ['IdentityRiskEvent.ReadWrite.All'] });
-}, 120_000);
+});
 
 afterAll(async () => {
   console.log(`[valid-edges] ${tried} batches tried`);
@@ -33,10 +36,12 @@ afterAll(async () => {
 
 const idChars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-'.split('');
 /** Valid external ids, biased towards the 128-character maximum. */
-const externalId = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...idChars), minLength: 120, maxLength: 128 }),
-  fc.string({ unit: fc.constantFrom(...idChars), minLength: 1, maxLength: 128 }),
-);
+const externalId = fc
+  .oneof(
+    fc.string({ unit: fc.constantFrom(...idChars), minLength: 120, maxLength: 128 }),
+    fc.string({ unit: fc.constantFrom(...idChars), minLength: 1, maxLength: 128 }),
+  )
+  .filter((id) => /[^.]/.test(id)); // dots-only ids cannot travel in a URL path, so they are refused
 const anyText = (max: number) => fc.string({ unit: 'binary', maxLength: max });
 const dateTime = fc
   .date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
