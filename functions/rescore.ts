@@ -1,11 +1,12 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { logOutcome } from '../shared/http/log';
 import { handleRescoreMessage } from '../shared/engine/rescore-worker';
 import { queues, STORAGE_CONNECTION } from '../shared/storage/clients';
 
 /** Applies accepted feedback and new detections to one user. Throwing makes the host retry, then poison (R-X2). */
 export async function rescore(message: unknown, context: InvocationContext): Promise<void> {
   const outcome = await handleRescoreMessage(message, Number(context.triggerMetadata?.dequeueCount ?? 1));
-  context.log(outcome);
+  logOutcome(context, message, outcome);
 }
 
 app.storageQueue('rescore', { queueName: queues.rescore, connection: STORAGE_CONNECTION, handler: rescore });

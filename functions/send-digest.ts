@@ -1,10 +1,11 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { logOutcome } from '../shared/http/log';
 import { handleDigestMessage } from '../shared/engine/digest-worker';
 import { queues, STORAGE_CONNECTION } from '../shared/storage/clients';
 
 /** Builds and sends one tenant's weekly digest (R-D2…R-D4). Throwing (SendGrid 429/5xx) makes the host retry. */
 export async function sendDigest(message: unknown, context: InvocationContext): Promise<void> {
-  context.log(await handleDigestMessage(message));
+  logOutcome(context, message, await handleDigestMessage(message));
 }
 
 app.storageQueue('send-digest', {

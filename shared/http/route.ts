@@ -61,6 +61,8 @@ export function authorizedRoute(
 ): (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, invocation) => {
     const requestId = requestIdOf(request);
+    let tenantId: string | undefined;
+    let response: HttpResponseInit;
     try {
       const principal = await getAuthenticator().authenticate(
         request.headers.get('authorization') ?? undefined,
@@ -68,12 +70,45 @@ export function authorizedRoute(
       await ensureStorage();
       const tenant = await getTenant(principal.tenantId);
       if (!tenant) throw unauthenticated('The token’s tenant is not onboarded to this riskloop deployment.');
+      tenantId = tenant.id;
       authorize(principal, operation);
-      return await handle({ request, invocation, principal, tenant, requestId, now: new Date() });
+      response = await handle({ request, invocation, principal, tenant, requestId, now: new Date() });
     } catch (error) {
-      return toErrorResponse(error, requestId, invocation);
+      response = toErrorResponse(error, requestId, invocation);
     }
+    logRequest(invocation, {
+      requestId,
+      tenantId,
+      operation,
+      method: request.method,
+      status: response.status ?? 200,
+    });
+    return response;
   };
+}
+
+/**
+ * One structured line per request, for Application Insights (which adds the invocation id
+ * itself): ids, operation and status only — never a header, token or body (R-X7).
+ */
+function logRequest(
+  invocation: InvocationContext,
+  fields: {
+    requestId: string;
+    tenantId: string | undefined;
+    operation: string;
+    method: string;
+    status: number;
+  },
+): void {
+  invocation.log(
+    JSON.stringify({
+      event: 'request',
+      function: invocation.functionName,
+      invocationId: invocation.invocationId,
+      ...fields,
+    }),
+  );
 }
 
 /** For anonymous routes (health): error mapping only. */

@@ -1,0 +1,25 @@
+import type { InvocationContext } from '@azure/functions';
+
+/**
+ * One structured line per queue invocation (Application Insights adds its own invocation
+ * context): the tenant, the delivery count and the outcome. The message itself is never
+ * logged — only its tenant id, when it has a well-formed one.
+ */
+export function logOutcome(context: InvocationContext, message: unknown, outcome: object): void {
+  const tenantId =
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as { tenantId?: unknown }).tenantId === 'string'
+      ? (message as { tenantId: string }).tenantId
+      : undefined;
+  context.log(
+    JSON.stringify({
+      event: 'queueMessage',
+      function: context.functionName,
+      invocationId: context.invocationId,
+      ...(tenantId && /^[0-9a-f-]{36}$/i.test(tenantId) ? { tenantId } : {}),
+      dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 0),
+      ...outcome,
+    }),
+  );
+}
