@@ -83,9 +83,10 @@ async function main(): Promise<void> {
     minutes: 8 * 60,
   });
   const base = `${host.url}/v1.0`;
+  const demoFeedback = azurite ? await applyDemoFeedback(base, token) : [];
   console.log(`
 riskloop is running at ${base} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
-Demo tenants: ${seeds.map((s) => `${s.tenant.displayName} ${s.tenant.id}`).join('; ')}
+${demoFeedback.length ? `Demo feedback applied through the API: ${demoFeedback.join('; ')}\n` : ''}Demo tenants: ${seeds.map((s) => `${s.tenant.displayName} ${s.tenant.id}`).join('; ')}
 
 A Security Administrator dev token for the demo tenant (valid 8 h):
 export TOKEN='${token}'
@@ -100,6 +101,42 @@ curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/
 More tokens:  npm run -s token -- --tenant ${demo} --user <oid> --wids SecurityReader
 Load a file:  npm run seed -- seeds/fabrikam-free.json
 Press Ctrl-C to stop.`);
+}
+
+/**
+ * Gives the fresh demo tenant the states only feedback produces (dismissed, confirmed
+ * compromised, confirmed safe), through the API as an administrator would. Only on the
+ * embedded in-memory storage: against real storage it would add actions on every start.
+ */
+async function applyDemoFeedback(base: string, token: string): Promise<string[]> {
+  const actions: Array<[string, string, Record<string, string[]>]> = [
+    [
+      'Heidi dismissed',
+      '/identityProtection/riskyUsers/dismiss',
+      { userIds: ['00000012-aaaa-4bbb-8ccc-000000000012'] },
+    ],
+    [
+      'Ivan confirmed compromised',
+      '/identityProtection/riskyUsers/confirmCompromised',
+      { userIds: ['00000013-aaaa-4bbb-8ccc-000000000013'] },
+    ],
+    [
+      "Grace's sign-in confirmed safe",
+      '/auditLogs/signIns/confirmSafe',
+      { requestIds: ['11111111-0000-4000-8000-000000000001'] },
+    ],
+  ];
+  const done: string[] = [];
+  for (const [what, route, body] of actions) {
+    const res = await fetch(`${base}${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status === 204) done.push(what);
+    else console.error(`demo feedback "${what}" answered ${res.status}`);
+  }
+  return done;
 }
 
 main().catch((error: unknown) => {
