@@ -8,6 +8,7 @@ import { UserRow, toEntity } from '../storage/entities';
 import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
 import { keys } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
+import { detectionRows } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
 import { getMany, getOptional } from '../storage/table';
 
@@ -134,33 +135,21 @@ function userActionRows(
     detectionIds: [detectionId],
     actions: [
       action.row,
-      [
-        'create',
-        { partitionKey: tenantId, rowKey: keys.detectionPointer(detectionId), rowType: 'pointer', userId },
-      ],
-      [
-        'create',
+      ...detectionRows(
+        tenantId,
         {
-          partitionKey: tenantId,
-          rowKey: keys.detection(userId, detectionId),
-          ...toEntity({
-            rowType: 'detection',
-            id: detectionId,
-            userId,
-            riskEventType: 'adminConfirmedUserCompromised',
-            activity: 'user',
-            detectionTimingType: 'offline',
-            riskLevel: 'high',
-            activityDateTime: acceptedAt,
-            detectedDateTime: acceptedAt,
-            recordedAt: acceptedAt,
-            source: 'IdentityProtection',
-            riskState: 'atRisk',
-            riskDetail: 'none',
-            lastUpdatedDateTime: acceptedAt,
-          }),
+          id: detectionId,
+          userId,
+          riskEventType: 'adminConfirmedUserCompromised',
+          activity: 'user',
+          detectionTimingType: 'offline',
+          riskLevel: 'high',
+          activityDateTime: acceptedAt,
+          detectedDateTime: acceptedAt,
+          source: 'IdentityProtection',
         },
-      ],
+        acceptedAt,
+      ),
     ],
   };
 }

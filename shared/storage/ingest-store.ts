@@ -30,7 +30,8 @@ const create = (partitionKey: string, rowKey: string, values: Record<string, unk
   { partitionKey, rowKey, ...toEntity(values) },
 ];
 
-function detectionRows(tenantId: string, d: DetectionInput, recordedAt: string): TransactionAction[] {
+/** A detection and its duplicate-check pointer, created together; also used for the R-F3 detection. */
+export function detectionRows(tenantId: string, d: DetectionInput, recordedAt: string): TransactionAction[] {
   return [
     create(tenantId, keys.detectionPointer(d.id), { rowType: 'pointer', userId: d.userId }),
     create(tenantId, keys.detection(d.userId, d.id), {
