@@ -172,8 +172,9 @@ export async function sendAlertWindow(
       claimedAt: now.toISOString(),
       notificationKey: notificationKey(now.toISOString(), window.windowId),
     };
-    if (!(await replaceWindow(tenantId, window, claimed))) return { outcome: 'lostClaim' };
-    window = (await readWindow(tenantId))!;
+    const mine = await replaceWindow(tenantId, window, claimed);
+    if (!mine) return { outcome: 'lostClaim' };
+    window = mine;
   }
   // From here on this window is ours (or a retry of ours): finish it.
   const key = window.notificationKey ?? notificationKey(now.toISOString(), window.windowId);

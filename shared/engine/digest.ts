@@ -65,18 +65,13 @@ async function claim(
 ): Promise<DigestClaim | 'done' | 'interrupted' | undefined> {
   const { tenantId, period, runId } = message;
   const fresh = { state: 'claimed' as const, runId, claimedAt: now.toISOString() };
-  let current = await readDigestClaim(tenantId, period.weekId);
-  if (!current) {
-    if (!(await writeDigestClaim(tenantId, period.weekId, undefined, fresh))) return undefined;
-    return readDigestClaim(tenantId, period.weekId);
-  }
+  const current = await readDigestClaim(tenantId, period.weekId);
+  if (!current) return writeDigestClaim(tenantId, period.weekId, undefined, fresh);
   if (current.state === 'done') return 'done';
   if (current.runId === runId) return current.state === 'sending' ? 'interrupted' : current;
   const abandoned =
     current.state === 'claimed' && now.getTime() - Date.parse(current.claimedAt) > STALE_CLAIM_MS;
-  if (!abandoned || !(await writeDigestClaim(tenantId, period.weekId, current, fresh))) return undefined;
-  current = await readDigestClaim(tenantId, period.weekId);
-  return current;
+  return abandoned ? writeDigestClaim(tenantId, period.weekId, current, fresh) : undefined;
 }
 
 async function recipientsFor(tenantId: string, now: Date): Promise<string[]> {
@@ -180,8 +175,8 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
   }
 
   // The slot moves to `sending` before the email goes out: a crash from here on is never retried into a second email.
-  if (!(await writeDigestClaim(tenantId, period.weekId, claimed, { ...claimed, state: 'sending' })))
-    return { outcome: 'claimedByAnotherRun' };
+  const sending = await writeDigestClaim(tenantId, period.weekId, claimed, { ...claimed, state: 'sending' });
+  if (!sending) return { outcome: 'claimedByAnotherRun' };
   const email = renderWeeklyDigestEmail({
     tenantDisplayName: tenant.displayName,
     weekStart: period.start,
@@ -198,8 +193,7 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
   });
   if (sent.outcome === 'failed' && sent.retryable) {
     // Nothing went out (SendGrid refused every attempt): hand the slot back so the queue retry may send (R-X5).
-    const sending = await readDigestClaim(tenantId, period.weekId);
-    if (sending) await writeDigestClaim(tenantId, period.weekId, sending, { ...sending, state: 'claimed' });
+    await writeDigestClaim(tenantId, period.weekId, sending, { ...sending, state: 'claimed' });
     throw new Error(`weekly digest not accepted yet (${sent.reason}); the queue will retry`);
   }
   await record({
@@ -208,7 +202,7 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
     outcome: sent.outcome,
     ...(sent.outcome === 'failed' ? { reason: sent.reason } : {}),
   });
-  await finish(message, await readDigestClaim(tenantId, period.weekId), sent.outcome);
+  await finish(message, sending, sent.outcome);
   return { outcome: sent.outcome, ...counts };
 }
 

@@ -4,7 +4,7 @@ import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { isNotFound } from './errors';
 import { keys } from './keys';
-import { getOptional, queryRange, replaceIfUnchanged, submitGroups } from './table';
+import { getOptional, queryRange, replaceIfUnchanged, submitGroups, withoutEtag } from './table';
 
 /**
  * The tenant's alert window (R-E5): one ETag-checked row that says whether a window is
@@ -38,19 +38,20 @@ export async function readWindow(tenantId: string): Promise<WindowRow | undefine
   return row ? WindowRow.parse(row) : undefined;
 }
 
-/** Replaces the window row if it is still `previous` (or creates it); false when someone else changed it first. */
+/** Replaces the window row if it is still `previous` (or creates it): the row as written, or undefined when someone else changed it first. */
 export async function replaceWindow(
   tenantId: string,
   previous: WindowRow | undefined,
   next: Omit<WindowRow, 'etag'>,
-): Promise<boolean> {
+): Promise<WindowRow | undefined> {
   const entity = {
     partitionKey: tenantId,
     rowKey: keys.alertWindow,
     rowType: 'alertWindow',
-    ...toEntity(next),
+    ...toEntity(withoutEtag(next)),
   };
-  return replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  const etag = await replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  return etag ? { ...next, etag } : undefined;
 }
 
 /** A pending-alert row for a user, to go into the qualifying rescore's own transaction. */

@@ -4,7 +4,7 @@ import { RiskLevel } from '../domain/levels';
 import { getStorage } from './clients';
 import { LocationSchema, toEntity } from './entities';
 import { keys } from './keys';
-import { getOptional, queryRange, replaceIfUnchanged } from './table';
+import { getOptional, queryRange, replaceIfUnchanged, withoutEtag } from './table';
 
 const TurnedRiskyRow = z.object({
   userId: z.string(),
@@ -72,19 +72,21 @@ export async function readDigestClaim(tenantId: string, weekId: string): Promise
 
 /**
  * Claims or moves the week's slot: creates it when `previous` is undefined, otherwise
- * replaces it only if it is unchanged since read (ETag). False when someone else got there first.
+ * replaces it only if it is unchanged since read (ETag). The claim as written, or undefined
+ * when someone else got there first.
  */
 export async function writeDigestClaim(
   tenantId: string,
   weekId: string,
   previous: DigestClaim | undefined,
   next: Omit<DigestClaim, 'etag'>,
-): Promise<boolean> {
+): Promise<DigestClaim | undefined> {
   const entity = {
     partitionKey: tenantId,
     rowKey: keys.digestClaim(weekId),
     rowType: 'digestClaim',
-    ...toEntity(next),
+    ...toEntity(withoutEtag(next)),
   };
-  return replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  const etag = await replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  return etag ? { ...next, etag } : undefined;
 }

@@ -93,20 +93,28 @@ export type Entity = TableEntity<Record<string, string | number | boolean>>;
 
 /**
  * Optimistic write of a single-row state machine (alert window, digest claim): replaces the
- * row only if it still has `previousEtag`, or creates it when there was none. False when
- * someone else changed (or created) it first.
+ * row only if it still has `previousEtag`, or creates it when there was none. Returns the
+ * row's new ETag, or undefined when someone else changed (or created) it first.
  */
 export async function replaceIfUnchanged(
   table: TableClient,
   entity: Entity,
   previousEtag: string | undefined,
-): Promise<boolean> {
+): Promise<string | undefined> {
   try {
-    if (previousEtag) await table.updateEntity(entity, 'Replace', { etag: previousEtag });
-    else await table.createEntity(entity);
-    return true;
+    const written = previousEtag
+      ? await table.updateEntity(entity, 'Replace', { etag: previousEtag })
+      : await table.createEntity(entity);
+    if (!written.etag) throw new Error('Table Storage answered a write without an ETag');
+    return written.etag;
   } catch (error) {
-    if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return false;
+    if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** A row's fields without the ETag read with it (callers often spread a read row into the next state). */
+export function withoutEtag<T extends object>(row: T): Omit<T, 'etag'> {
+  const { etag: _etag, ...fields } = row as T & { etag?: unknown };
+  return fields;
 }
