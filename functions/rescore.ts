@@ -5,7 +5,7 @@ import { queues, STORAGE_CONNECTION } from '../shared/storage/clients';
 
 /** Applies accepted feedback and new detections to one user. Throwing makes the host retry, then poison (R-X2). */
 export async function rescore(message: unknown, context: InvocationContext): Promise<void> {
-  const outcome = await handleRescoreMessage(message, Number(context.triggerMetadata?.dequeueCount ?? 1));
+  const outcome = await handleRescoreMessage(message);
   logOutcome(context, message, outcome);
 }
 

@@ -22,7 +22,7 @@ export type WorkerOutcome =
  * with its reason (R-X2): retrying it could never succeed. Storage errors throw, so the
  * host retries with its back-off and poisons after `maxDequeueCount`.
  */
-export async function handleRescoreMessage(message: unknown, _dequeueCount: number): Promise<WorkerOutcome> {
+export async function handleRescoreMessage(message: unknown): Promise<WorkerOutcome> {
   const parsed = RescoreMessage.safeParse(message);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error, 'message');
