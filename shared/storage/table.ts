@@ -37,29 +37,26 @@ export async function getOptional<T extends object>(
   }
 }
 
+/** Point reads in flight at once for {@link getMany}. */
+const POINT_READ_CONCURRENCY = 16;
+
 /**
- * Point-reads many RowKeys of one partition with as few round trips as the service's
- * limit of 15 comparisons per filter allows.
+ * Point-reads many RowKeys of one partition, a bounded number at a time. Point reads, not
+ * one filter of `RowKey eq … or RowKey eq …`: Table Storage answers such a filter with a
+ * scan of the whole partition (an `or` is not a key lookup), so its cost would grow with
+ * the partition instead of with the number of keys.
  */
 export async function getMany<T extends object>(
   table: TableClient,
   partitionKey: string,
   rowKeys: readonly string[],
 ): Promise<Map<string, T & { rowKey: string; etag: string }>> {
-  const found = new Map<string, T & { rowKey: string; etag: string }>();
   const unique = [...new Set(rowKeys)];
-  const chunks: string[][] = [];
-  for (let i = 0; i < unique.length; i += 14) chunks.push(unique.slice(i, i + 14));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      const ors = chunk.map((rowKey) => odata`RowKey eq ${rowKey}`).join(' or ');
-      const filter = `${odata`PartitionKey eq ${partitionKey}`} and (${ors})`;
-      for await (const row of table.listEntities<T>({ queryOptions: { filter } })) {
-        const typed = row as T & { rowKey: string; etag: string };
-        found.set(typed.rowKey, typed);
-      }
-    }),
+  const rows = await inParallel(unique, POINT_READ_CONCURRENCY, (rowKey) =>
+    getOptional<T & { rowKey: string }>(table, partitionKey, rowKey),
   );
+  const found = new Map<string, T & { rowKey: string; etag: string }>();
+  for (const row of rows) if (row) found.set(row.rowKey, row);
   return found;
 }
 
@@ -117,4 +114,23 @@ export async function replaceIfUnchanged(
 export function withoutEtag<T extends object>(row: T): Omit<T, 'etag'> {
   const { etag: _etag, ...fields } = row as T & { etag?: unknown };
   return fields;
+}
+
+/** Maps `items` with at most `limit` calls in flight, keeping the order of the results. */
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
