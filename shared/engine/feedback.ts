@@ -6,9 +6,9 @@ import { notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
 import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
-import { keys } from '../storage/keys';
+import { keys, partitions } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
-import { detectionRows } from '../storage/ingest-store';
+import { adminConfirmedDetection, writeAdminConfirmedDetection } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
 import { getMany, getOptional } from '../storage/table';
 
@@ -50,7 +50,7 @@ async function acceptForUser(
   tenantId: string,
   userId: string,
   row: Record<string, unknown> | undefined,
-  rows: () => { actions: TransactionAction[]; detectionIds: string[] },
+  rows: () => { actions: TransactionAction[]; detectionIds: string[]; after?: () => Promise<void> },
 ): Promise<string[]> {
   const { table } = getStorage();
   let current = row;
@@ -59,6 +59,7 @@ async function acceptForUser(
     const user = current ? UserRow.parse(current) : undefined;
     try {
       await table.submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
+      await built.after?.();
       return built.detectionIds;
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
@@ -126,31 +127,16 @@ function userActionRows(
   kind: UserActionKind,
   acceptedAt: string,
   initiatedBy: string,
-): { actions: TransactionAction[]; detectionIds: string[] } {
+): { actions: TransactionAction[]; detectionIds: string[]; after?: () => Promise<void> } {
   const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
   if (kind !== 'confirmUserCompromised') return { actions: [action.row], detectionIds: [] };
-  // R-F3: the action adds a user detection, recorded at the same instant (it precedes its action in replay).
-  const detectionId = `acc-${action.id}`;
+  // R-F3: the action adds a user detection. It lives in other partitions, so it is written
+  // once the action is recorded; the rescore writes it too if this never happened.
+  const detection = adminConfirmedDetection(userId, action.id, acceptedAt);
   return {
-    detectionIds: [detectionId],
-    actions: [
-      action.row,
-      ...detectionRows(
-        tenantId,
-        {
-          id: detectionId,
-          userId,
-          riskEventType: 'adminConfirmedUserCompromised',
-          activity: 'user',
-          detectionTimingType: 'offline',
-          riskLevel: 'high',
-          activityDateTime: acceptedAt,
-          detectedDateTime: acceptedAt,
-          source: 'IdentityProtection',
-        },
-        acceptedAt,
-      ),
-    ],
+    detectionIds: [detection.id],
+    actions: [action.row],
+    after: () => writeAdminConfirmedDetection(tenantId, detection),
   };
 }
 
@@ -165,7 +151,7 @@ export async function acceptSignInAction(
   const ids = [...new Set(requestIds)];
   const pointers = await getMany<{ userId: string }>(
     table,
-    tenantId,
+    partitions.index(tenantId),
     ids.map((id) => keys.signInPointer(id)),
   );
   const missing = ids.filter((id) => !pointers.has(keys.signInPointer(id)));

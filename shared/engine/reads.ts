@@ -22,9 +22,9 @@ import {
 } from '../query';
 import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
-import { keys } from '../storage/keys';
+import { keys, partitions } from '../storage/keys';
 import { notificationOf } from '../storage/notification-store';
-import { isContinuationInPartition, readPage } from '../storage/paging';
+import { isContinuationOfTenant, readPage } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
 import { getMany, getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
@@ -122,14 +122,24 @@ export function listNotifications(req: ListRequest): Promise<GraphCollection> {
   });
 }
 
-/** Range, row type and pushed-down filter → one Table Storage filter string. */
+/**
+ * Partition (or range of partitions), RowKey range, row type and pushed-down filter → one
+ * Table Storage filter string.
+ */
 function tableFilter(
-  tenantId: string,
-  range: { from: string; to: string },
+  partition: string | { from: string; to: string },
+  range: { from: string; to: string } | undefined,
   rowType: string,
   pushed: string | undefined,
 ): string {
-  const base = odata`PartitionKey eq ${tenantId} and RowKey ge ${range.from} and RowKey lt ${range.to} and rowType eq ${rowType}`;
+  const parts = [
+    typeof partition === 'string'
+      ? odata`PartitionKey eq ${partition}`
+      : odata`PartitionKey ge ${partition.from} and PartitionKey lt ${partition.to}`,
+    ...(range ? [odata`RowKey ge ${range.from} and RowKey lt ${range.to}`] : []),
+    odata`rowType eq ${rowType}`,
+  ];
+  const base = parts.join(' and ');
   return pushed ? `${base} and (${pushed})` : base;
 }
 
@@ -166,7 +176,7 @@ async function listCollection(
 ): Promise<GraphCollection> {
   const url = new URL(req.url);
   const query = parseListQuery(url.searchParams, entitySet, req.tenant.id, {
-    isTenantPartitionKey: (encoded) => isContinuationInPartition(encoded, req.tenant.id),
+    isTenantPartitionKey: (encoded) => isContinuationOfTenant(encoded, req.tenant.id),
   });
   const { filter, toEntity, enrich } = plan(query);
   const page = await readPage(
@@ -234,11 +244,17 @@ export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, riskDetectionsQuery, 'identityProtection/riskDetections', (query) => {
     const userId = requiredUserId(query.filter);
-    const range = userId ? keys.userDetectionsRange(userId) : keys.usersRange;
     const pushed =
       query.filter && compileToTableFilter(query.filter, detectionColumns, { maxComparisons: 10 });
     return {
-      filter: tableFilter(req.tenant.id, range, 'detection', pushed),
+      filter: userId
+        ? tableFilter(
+            partitions.facts(req.tenant.id, userId),
+            keys.userDetectionsRange(userId),
+            'detection',
+            pushed,
+          )
+        : tableFilter(partitions.factsRange(req.tenant.id), undefined, 'detection', pushed),
       toEntity: (row) => riskDetectionOf(DetectionRow.parse(row), licensed),
       enrich: (items) => withUserNames(req.tenant.id, items),
     };
@@ -249,10 +265,16 @@ export function listSignIns(req: ListRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, signInsQuery, 'auditLogs/signIns', (query) => {
     const userId = requiredUserId(query.filter);
-    const range = userId ? keys.userSignInsRange(userId) : keys.usersRange;
     const pushed = query.filter && compileToTableFilter(query.filter, signInColumns, { maxComparisons: 10 });
     return {
-      filter: tableFilter(req.tenant.id, range, 'signIn', pushed),
+      filter: userId
+        ? tableFilter(
+            partitions.facts(req.tenant.id, userId),
+            keys.userSignInsRange(userId),
+            'signIn',
+            pushed,
+          )
+        : tableFilter(partitions.factsRange(req.tenant.id), undefined, 'signIn', pushed),
       toEntity: (row) => signInOf(SignInRow.parse(row), licensed),
     };
   });
@@ -297,9 +319,10 @@ async function viaPointer(
   rowKeyOf: (userId: string) => string,
 ): Promise<Record<string, unknown> | undefined> {
   const { table } = getStorage();
-  const pointer = await getOptional<Record<string, unknown>>(table, tenant.id, pointerKey);
+  const pointer = await getOptional<Record<string, unknown>>(table, partitions.index(tenant.id), pointerKey);
   if (!pointer) return undefined;
-  return getOptional<Record<string, unknown>>(table, tenant.id, rowKeyOf(PointerRow.parse(pointer).userId));
+  const { userId } = PointerRow.parse(pointer);
+  return getOptional<Record<string, unknown>>(table, partitions.facts(tenant.id, userId), rowKeyOf(userId));
 }
 
 export async function getRiskDetection(tenant: Tenant, id: string): Promise<Record<string, unknown>> {

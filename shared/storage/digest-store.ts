@@ -3,7 +3,7 @@ import type { DigestPeriod, NewRiskyUserEntry, RiskySignInEntry } from '../domai
 import { RiskLevel } from '../domain/levels';
 import { getStorage } from './clients';
 import { LocationSchema, toEntity } from './entities';
-import { keys } from './keys';
+import { keys, partitions } from './keys';
 import { getOptional, queryRange, replaceIfUnchanged, withoutEtag } from './table';
 
 const TurnedRiskyRow = z.object({
@@ -35,7 +35,11 @@ export async function readDigestWeek(
   const { table } = getStorage();
   const [users, signIns] = await Promise.all([
     queryRange<Record<string, unknown>>(table, tenantId, keys.turnedRiskyRange(period.start, period.end)),
-    queryRange<Record<string, unknown>>(table, tenantId, keys.riskySignInsRange(period.start, period.end)),
+    queryRange<Record<string, unknown>>(
+      table,
+      partitions.index(tenantId),
+      keys.riskySignInsRange(period.start, period.end),
+    ),
   ]);
   return {
     turnedRisky: users.map((row) => {

@@ -4,18 +4,24 @@ import type { DetectionInput, RemediationInput, SignInInput } from '../domain/in
 import { realtimeDetectionId } from '../domain/ingestion';
 import { maxLevel } from '../domain/levels';
 import { getStorage } from './clients';
-import { keys } from './keys';
+import { keys, partitions } from './keys';
 import { toEntity } from './entities';
 import { isConflict } from './errors';
-import { getMany, submitGroups } from './table';
+import { getOptional, inParallel, MAX_BATCH, submitGroups } from './table';
 
-/** Rows that are inserted together or not at all, plus the pointer that makes them unique. */
+/**
+ * One ingested item: the index rows that claim its id (pointers, in the tenant's index
+ * partition) and the rows that store it (in one partition: the user's facts partition, or
+ * the tenant partition for a remediation event). Each part is written in one transaction.
+ */
 interface InsertGroup {
   userId: string;
-  /** RowKey whose existence means "already ingested". */
-  uniqueKey: string;
+  /** The index RowKey claiming the item's id; absent for items whose stored row is itself unique. */
+  claimKey?: string;
+  claim: TransactionAction[];
+  partitionKey: string;
+  rows: TransactionAction[];
   detectionIds: string[];
-  actions: TransactionAction[];
 }
 
 export interface IngestOutcome {
@@ -30,11 +36,18 @@ const create = (partitionKey: string, rowKey: string, values: Record<string, unk
   { partitionKey, rowKey, ...toEntity(values) },
 ];
 
-/** A detection and its duplicate-check pointer, created together; also used for the R-F3 detection. */
-export function detectionRows(tenantId: string, d: DetectionInput, recordedAt: string): TransactionAction[] {
-  return [
-    create(tenantId, keys.detectionPointer(d.id), { rowType: 'pointer', userId: d.userId }),
-    create(tenantId, keys.detection(d.userId, d.id), {
+/** A detection's pointer (index partition) and its row (the user's facts partition); also used for R-F3. */
+export function detectionRows(
+  tenantId: string,
+  d: DetectionInput,
+  recordedAt: string,
+): { pointer: TransactionAction; row: TransactionAction } {
+  return {
+    pointer: create(partitions.index(tenantId), keys.detectionPointer(d.id), {
+      rowType: 'pointer',
+      userId: d.userId,
+    }),
+    row: create(partitions.facts(tenantId, d.userId), keys.detection(d.userId, d.id), {
       rowType: 'detection',
       ...d,
       recordedAt,
@@ -42,7 +55,41 @@ export function detectionRows(tenantId: string, d: DetectionInput, recordedAt: s
       riskDetail: 'none',
       lastUpdatedDateTime: recordedAt,
     }),
-  ];
+  };
+}
+
+/** R-F3's detection for a confirmUserCompromised action, recorded at the same instant (it precedes its action in replay). */
+export function adminConfirmedDetection(
+  userId: string,
+  actionId: string,
+  acceptedAt: string,
+): DetectionInput {
+  return {
+    id: `acc-${actionId}`,
+    userId,
+    riskEventType: 'adminConfirmedUserCompromised',
+    activity: 'user',
+    detectionTimingType: 'offline',
+    riskLevel: 'high',
+    activityDateTime: acceptedAt,
+    detectedDateTime: acceptedAt,
+    source: 'IdentityProtection',
+  };
+}
+
+/** Writes R-F3's detection unless it is there already (pointer and row; each create is idempotent). */
+export async function writeAdminConfirmedDetection(tenantId: string, d: DetectionInput): Promise<void> {
+  const { table } = getStorage();
+  const { pointer, row } = detectionRows(tenantId, d, d.detectedDateTime);
+  await Promise.all(
+    [pointer, row].map(async (action) => {
+      try {
+        await table.submitTransaction([action]);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }),
+  );
 }
 
 /** Sign-ins with their real-time detections (R-S1 fixes riskLevelDuringSignIn here). */
@@ -68,13 +115,14 @@ export function signInGroups(
       source: 'IdentityProtection',
     }));
     const { riskDetections: _realtime, ...signIn } = s;
+    const detectionParts = detections.map((d) => detectionRows(tenantId, d, recordedAt));
     return {
       userId: s.userId,
-      uniqueKey: keys.signInPointer(s.id),
+      claimKey: keys.signInPointer(s.id),
       detectionIds: detections.map((d) => d.id),
-      actions: [
-        create(tenantId, keys.signInPointer(s.id), { rowType: 'pointer', userId: s.userId }),
-        create(tenantId, keys.signIn(s.userId, s.id), {
+      partitionKey: partitions.facts(tenantId, s.userId),
+      rows: [
+        create(partitions.facts(tenantId, s.userId), keys.signIn(s.userId, s.id), {
           rowType: 'signIn',
           ...signIn,
           riskLevelDuringSignIn: duringSignIn,
@@ -84,12 +132,19 @@ export function signInGroups(
           riskState: duringSignIn === 'none' ? 'none' : 'atRisk',
           riskDetail: 'none',
         }),
-        ...detections.flatMap((d) => detectionRows(tenantId, d, recordedAt)),
+        ...detectionParts.map((part) => part.row),
+      ],
+      claim: [
+        create(partitions.index(tenantId), keys.signInPointer(s.id), {
+          rowType: 'pointer',
+          userId: s.userId,
+        }),
+        ...detectionParts.map((part) => part.pointer),
         // The digest's week index (R-D2, R-D4): only sign-ins with real-time risk.
         ...(duringSignIn === 'none'
           ? []
           : [
-              create(tenantId, keys.riskySignIn(s.createdDateTime, s.id), {
+              create(partitions.index(tenantId), keys.riskySignIn(s.createdDateTime, s.id), {
                 rowType: 'digestSignIn',
                 id: s.id,
                 userId: s.userId,
@@ -111,12 +166,17 @@ export function detectionGroups(
   items: readonly DetectionInput[],
   recordedAt: string,
 ): InsertGroup[] {
-  return items.map((d) => ({
-    userId: d.userId,
-    uniqueKey: keys.detectionPointer(d.id),
-    detectionIds: [d.id],
-    actions: detectionRows(tenantId, d, recordedAt),
-  }));
+  return items.map((d) => {
+    const { pointer, row } = detectionRows(tenantId, d, recordedAt);
+    return {
+      userId: d.userId,
+      claimKey: keys.detectionPointer(d.id),
+      claim: [pointer],
+      partitionKey: partitions.facts(tenantId, d.userId),
+      rows: [row],
+      detectionIds: [d.id],
+    };
+  });
 }
 
 /** Remediation events become actions; their id is a hash of the item, so re-sending it is a no-op. */
@@ -132,9 +192,10 @@ export function remediationGroups(
       .slice(0, 32);
     return {
       userId: r.userId,
-      uniqueKey: keys.action(r.userId, id),
+      claim: [],
+      partitionKey: partitions.tenant(tenantId),
       detectionIds: [],
-      actions: [
+      rows: [
         create(tenantId, keys.action(r.userId, id), {
           rowType: 'action',
           id,
@@ -150,64 +211,115 @@ export function remediationGroups(
 }
 
 /**
- * Inserts groups with batch transactions. A group whose unique row already exists is a
- * duplicate and is skipped (same id again changes nothing). The common path costs one
- * transaction per 100 rows; only a batch that hits a duplicate pays a lookup and a retry.
+ * Inserts groups in two steps, each batched in transactions of up to 100 rows:
+ *
+ * 1. claim: the index rows (pointers) of every group, in the tenant's index partition. A
+ *    pointer that already exists for another user means the id is taken: a duplicate.
+ * 2. store: the rows themselves, in their own partition, created only if absent. A row
+ *    that exists already is a duplicate.
+ *
+ * A crash between the steps leaves claimed ids without rows; the retry finds the pointer
+ * (same user) and stores the rows then, so nothing is lost and nothing is doubled. The
+ * common path costs one transaction per 100 pointers plus one per 100 rows of a partition;
+ * only a batch that hits a duplicate pays point reads and a retry group by group.
  */
 export async function insertGroups(tenantId: string, groups: readonly InsertGroup[]): Promise<IngestOutcome> {
-  const { table } = getStorage();
   const users = new Map<string, string[]>();
   for (const g of groups) users.set(g.userId, [...(users.get(g.userId) ?? []), ...g.detectionIds]);
 
   // Within one call a repeated id is a duplicate too.
   const seen = new Set<string>();
-  const unique = groups.filter((g) => (seen.has(g.uniqueKey) ? false : (seen.add(g.uniqueKey), true)));
-  let duplicates = groups.length - unique.length;
-  let accepted = 0;
+  const unique = groups.filter((g) => {
+    const key = g.claimKey ?? `${g.partitionKey}\n${rowKeyOf(g.rows[0]!)}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  const claimed = await claim(tenantId, unique);
+  const byPartition = new Map<string, InsertGroup[]>();
+  for (const g of claimed) byPartition.set(g.partitionKey, [...(byPartition.get(g.partitionKey) ?? []), g]);
+  const stored = (await inParallel([...byPartition.values()], STORE_CONCURRENCY, storeNew)).reduce(
+    (sum, n) => sum + n,
+    0,
+  );
+  return { accepted: stored, duplicates: groups.length - stored, users };
+}
 
-  for (const chunk of chunkGroups(unique)) {
+/** Partitions written at once by one call: enough to overlap round trips, few enough to be gentle. */
+const STORE_CONCURRENCY = 8;
+
+const rowKeyOf = (action: TransactionAction): string => (action[1] as { rowKey: string }).rowKey;
+
+/** Step 1: the groups whose ids are free or already claimed by the same user. */
+async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<InsertGroup[]> {
+  const { table } = getStorage();
+  const claiming = groups.filter((g) => g.claim.length > 0);
+  const ours = groups.filter((g) => g.claim.length === 0);
+  for (const chunk of chunkGroups(claiming, (g) => g.claim.length)) {
     try {
       await submitGroups(
         table,
-        chunk.map((g) => g.actions),
+        chunk.map((g) => g.claim),
       );
-      accepted += chunk.length;
+      ours.push(...chunk);
     } catch (error) {
       if (!isConflict(error)) throw error;
-      const existing = await getMany(
-        table,
-        tenantId,
-        chunk.map((g) => g.uniqueKey),
-      );
-      const fresh = chunk.filter((g) => !existing.has(g.uniqueKey));
-      duplicates += chunk.length - fresh.length;
-      // A racing writer may insert meanwhile: retry group by group, each conflict a duplicate.
-      for (const group of fresh) {
+      // Some id of the chunk is claimed: claim group by group, and look up the ones taken.
+      for (const group of chunk) {
         try {
-          await submitGroups(table, [group.actions]);
-          accepted += 1;
+          await submitGroups(table, [group.claim]);
+          ours.push(group);
         } catch (inner) {
           if (!isConflict(inner)) throw inner;
-          duplicates += 1;
+          const pointer = await getOptional<{ userId?: string }>(
+            table,
+            partitions.index(tenantId),
+            group.claimKey!,
+          );
+          if (pointer?.userId === group.userId) ours.push(group);
         }
       }
     }
   }
-  return { accepted, duplicates, users };
+  return ours;
 }
 
-function chunkGroups(groups: readonly InsertGroup[]): InsertGroup[][] {
+/** Step 2 for one partition: creates the rows of each group; returns how many groups were new. */
+async function storeNew(groups: readonly InsertGroup[]): Promise<number> {
+  const { table } = getStorage();
+  let stored = 0;
+  for (const chunk of chunkGroups(groups, (g) => g.rows.length)) {
+    try {
+      await submitGroups(
+        table,
+        chunk.map((g) => g.rows),
+      );
+      stored += chunk.length;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      for (const group of chunk) {
+        try {
+          await submitGroups(table, [group.rows]);
+          stored += 1;
+        } catch (inner) {
+          if (!isConflict(inner)) throw inner;
+        }
+      }
+    }
+  }
+  return stored;
+}
+
+function chunkGroups(groups: readonly InsertGroup[], sizeOf: (g: InsertGroup) => number): InsertGroup[][] {
   const chunks: InsertGroup[][] = [];
   let current: InsertGroup[] = [];
   let size = 0;
   for (const g of groups) {
-    if (size + g.actions.length > 100) {
+    if (size + sizeOf(g) > MAX_BATCH && current.length > 0) {
       chunks.push(current);
       current = [];
       size = 0;
     }
     current.push(g);
-    size += g.actions.length;
+    size += sizeOf(g);
   }
   if (current.length > 0) chunks.push(current);
   return chunks;

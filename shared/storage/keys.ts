@@ -1,44 +1,66 @@
 /**
- * Key design of the one table, `riskloop`.
+ * Key design of the one table, `riskloop`. Three kinds of partition per tenant:
  *
- * PartitionKey = tenant id. Everything of a tenant lives in one partition so that any
- * set of writes for a tenant (a user's facts, its read projection, the pending alert
- * rows, the pointers) can go into one batch transaction, atomic and ETag-checked.
+ * - `{tenantId}` — the tenant partition: everything that must change atomically with a
+ *   user row (its actions, history, read projections, alert bookkeeping) plus the
+ *   tenant's own rows. Its size follows the number of users, not the detection volume.
+ * - `{tenantId}|f|{userId}` — one facts partition per user: the user's detections and
+ *   sign-ins with their derived state. The bulk of the data; each user's writes and
+ *   reads stay in a small partition, and a tenant's ingestion rate is not bounded by
+ *   one partition's throughput.
+ * - `{tenantId}|i` — the index partition: id → user pointers (get by id, duplicate
+ *   check across users) and the digest's sign-in index, written at ingestion.
+ *
+ * Facts and pointers are not in the tenant partition's transactions; they are written
+ * so that a crash at any point leaves nothing a retry cannot complete (see
+ * shared/storage/ingest-store.ts), and the rescore derives everything else from them.
  *
  * RowKey prefixes (ids are validated to contain none of `/ \ # ?` or control chars):
  *
- * | RowKey                              | what                                                   |
- * | ----------------------------------- | ------------------------------------------------------ |
- * | `t|profile`                         | tenant: displayName, license (onboarded = exists)      |
- * | `t|settings|{name}`                 | usersAtRiskAlert / weeklyDigest settings               |
- * | `g|{assignmentId}`                  | directory role assignment                              |
- * | `u|{userId}`                        | user: directory attributes + scoring state; its ETag is the user's lock |
- * | `u|{userId}|a|{actionId}`           | accepted feedback action / remediation event           |
- * | `u|{userId}|d|{detectionId}`        | risk detection with its derived state                  |
- * | `u|{userId}|s|{requestId}`          | sign-in with its derived risk                          |
- * | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
- * | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
- * | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
- * | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
- * | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
- * | `n|{inverted time}|{id}`            | notification log, newest first                         |
- * | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
- * | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
- * | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore) |
- * | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with the sign-in) |
- * | `w|{weekId}`                        | the weekly digest's claim for one week (R-D4), ETag-checked |
+ * | partition | RowKey                              | what                                                   |
+ * | --------- | ----------------------------------- | ------------------------------------------------------ |
+ * | tenant    | `t|profile`                         | tenant: displayName, license (onboarded = exists)      |
+ * | tenant    | `t|settings|{name}`                 | usersAtRiskAlert / weeklyDigest settings               |
+ * | tenant    | `g|{assignmentId}`                  | directory role assignment                              |
+ * | tenant    | `u|{userId}`                        | user: directory attributes + scoring state; its ETag is the user's lock |
+ * | tenant    | `u|{userId}|a|{actionId}`           | accepted feedback action / remediation event           |
+ * | tenant    | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
+ * | facts     | `u|{userId}|d|{detectionId}`        | risk detection with its derived state                  |
+ * | facts     | `u|{userId}|s|{requestId}`          | sign-in with its derived risk                          |
+ * | tenant    | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
+ * | tenant    | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
+ * | tenant    | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
+ * | index     | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
+ * | index     | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with its pointer) |
+ * | tenant    | `n|{inverted time}|{id}`            | notification log, newest first                         |
+ * | tenant    | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
+ * | tenant    | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
+ * | tenant    | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore) |
+ * | tenant    | `w|{weekId}`                        | the weekly digest's claim for one week (R-D4), ETag-checked |
  *
  * One more partition, `tenants`, lists every onboarded tenant (RowKey = tenant id), so the
  * digest's fan-out reads one partition instead of scanning the table. The digest reads
  * only the `x|…` rows of its week: its cost follows the week's data, not the history (R-D4).
  *
- * Rescoring one user is ONE range query: `u|{id}` up to (not incl.) `u|{id}|z` returns the
- * user row, actions, detections and sign-ins, and skips the ever-growing history.
+ * Rescoring one user reads two ranges: `u|{id}` up to (not incl.) `u|{id}|z` of the tenant
+ * partition (the user row and its actions, skipping the ever-growing history) and the
+ * user's facts partition.
  */
 export const TABLE_NAME = 'riskloop';
 
+/** The partitions of a tenant (see above). Tenant ids are GUIDs, so these never collide. */
+export const partitions = {
+  tenant: (tenantId: string) => tenantId,
+  facts: (tenantId: string, userId: string) => `${tenantId}|f|${userId}`,
+  /** Every facts partition of the tenant: PartitionKey ge `from` and lt `to`. */
+  factsRange: (tenantId: string) => ({ from: `${tenantId}|f|`, to: `${tenantId}|f}` }),
+  index: (tenantId: string) => `${tenantId}|i`,
+} as const;
+
 export const keys = {
   tenantProfile: 't|profile',
+  /** The tenant's own rows: profile, settings, alert window. */
+  tenantRowsRange: { from: 't|', to: 't}' },
   settings: (name: 'usersAtRiskAlert' | 'weeklyDigest') => `t|settings|${name}`,
   roleAssignment: (id: string) => `g|${id}`,
   roleAssignmentRange: { from: 'g|', to: 'g}' },
@@ -48,9 +70,10 @@ export const keys = {
   signIn: (userId: string, requestId: string) => `u|${userId}|s|${requestId}`,
   history: (userId: string, key: string) => `u|${userId}|z|${key}`,
   historyRange: (userId: string) => ({ from: `u|${userId}|z|`, to: `u|${userId}|z}` }),
-  /** The user row and every fact of the user, without history. */
-  userFactsRange: (userId: string) => ({ from: `u|${userId}`, to: `u|${userId}|z` }),
-  usersRange: { from: 'u|', to: 'u}' },
+  /** In the tenant partition: the user row and its actions, without history. */
+  userStateRange: (userId: string) => ({ from: `u|${userId}`, to: `u|${userId}|z` }),
+  /** In a facts partition: the user's detections and sign-ins. */
+  userFactsRange: (userId: string) => ({ from: `u|${userId}|`, to: `u|${userId}}` }),
   userDetectionsRange: (userId: string) => ({ from: `u|${userId}|d|`, to: `u|${userId}|d}` }),
   userSignInsRange: (userId: string) => ({ from: `u|${userId}|s|`, to: `u|${userId}|s}` }),
   riskyUser: (userId: string) => `r|${userId}`,

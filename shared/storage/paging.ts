@@ -45,12 +45,13 @@ export async function readPage<T>(
 }
 
 /**
- * Whether a continuation's (service-encoded) partition key is the tenant's. Azurite sends
- * the key base64-encoded, Azure as `1!<length>!<base64>`. The query's own
- * `PartitionKey eq` filter is the real guard; this refuses tampered tokens early (R-A1).
+ * Whether a continuation's (service-encoded) partition key is one of the tenant's
+ * partitions (`{tenantId}` or `{tenantId}|…`). Azurite sends the key base64-encoded, Azure
+ * as `1!<length>!<base64>`. The query's own `PartitionKey` bounds are the real guard;
+ * this refuses tampered tokens early (R-A1).
  */
-export function isContinuationInPartition(encoded: string, partitionKey: string): boolean {
-  if (encoded === partitionKey) return true;
+export function isContinuationOfTenant(encoded: string, tenantId: string): boolean {
   const payload = /^1!\d+!(.+)$/.exec(encoded)?.[1] ?? encoded;
-  return Buffer.from(payload, 'base64').toString('utf8') === partitionKey;
+  const candidates = [encoded, Buffer.from(payload, 'base64').toString('utf8')];
+  return candidates.some((pk) => pk === tenantId || pk.startsWith(`${tenantId}|`));
 }

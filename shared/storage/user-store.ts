@@ -14,11 +14,12 @@ import {
   signInFactOf,
   toEntity,
 } from './entities';
-import { keys } from './keys';
+import { adminConfirmedDetection, writeAdminConfirmedDetection } from './ingest-store';
+import { keys, partitions } from './keys';
 import { projectionPlaceOf, projectionWrites } from './projection';
-import { queryRange, submitGroups } from './table';
+import { MAX_BATCH, queryRange, submitGroups } from './table';
 
-/** Everything one rescore needs, from ONE range query. */
+/** Everything one rescore needs, from two range queries (read in parallel). */
 export interface UserSnapshot {
   user: UserRow | undefined;
   facts: UserFacts;
@@ -29,11 +30,34 @@ export interface UserSnapshot {
 }
 
 export async function readUserSnapshot(tenantId: string, userId: string): Promise<UserSnapshot> {
-  const rows = await queryRange<Record<string, unknown>>(
-    getStorage().table,
-    tenantId,
-    keys.userFactsRange(userId),
+  const snapshot = await readRows(tenantId, userId);
+  // R-F3's detection is written after its action; if that write never happened, write it now.
+  const missing = snapshot.facts.actions.filter(
+    (a) =>
+      a.kind === 'confirmUserCompromised' &&
+      a.appliedAt === undefined &&
+      !snapshot.detectionRows.has(adminConfirmedDetection(userId, a.id, a.acceptedAt).id),
   );
+  if (missing.length === 0) return snapshot;
+  await Promise.all(
+    missing.map((a) =>
+      writeAdminConfirmedDetection(tenantId, adminConfirmedDetection(userId, a.id, a.acceptedAt)),
+    ),
+  );
+  return readRows(tenantId, userId);
+}
+
+async function readRows(tenantId: string, userId: string): Promise<UserSnapshot> {
+  const { table } = getStorage();
+  const [state, facts] = await Promise.all([
+    queryRange<Record<string, unknown>>(table, partitions.tenant(tenantId), keys.userStateRange(userId)),
+    queryRange<Record<string, unknown>>(
+      table,
+      partitions.facts(tenantId, userId),
+      keys.userFactsRange(userId),
+    ),
+  ]);
+  const rows = [...state, ...facts];
   let user: UserRow | undefined;
   const detections: DetectionRow[] = [];
   const signIns: Array<ReturnType<typeof SignInRow.parse>> = [];
@@ -123,12 +147,17 @@ export async function commitRescore(
   const derived: TransactionAction[] = [
     ...plan.detections.map(({ id, state }): TransactionAction => [
       'update',
-      { partitionKey: tenantId, rowKey: keys.detection(userId, id), ...state, lastUpdatedDateTime: now },
+      {
+        partitionKey: partitions.facts(tenantId, userId),
+        rowKey: keys.detection(userId, id),
+        ...state,
+        lastUpdatedDateTime: now,
+      },
       'Merge',
     ]),
     ...plan.signIns.map(({ id, view }): TransactionAction => [
       'update',
-      { partitionKey: tenantId, rowKey: keys.signIn(userId, id), ...view },
+      { partitionKey: partitions.facts(tenantId, userId), rowKey: keys.signIn(userId, id), ...view },
       'Merge',
     ]),
   ];
@@ -210,8 +239,8 @@ export async function commitRescore(
       ),
     );
   }
-  // Derived rows in their own transactions first; the locked transaction last.
-  const sent = await submitGroups(table, chunk(derived, 100));
+  // Derived rows (the facts partition) first, idempotent; the locked transaction last.
+  const sent = await submitGroups(table, chunk(derived, MAX_BATCH));
   return sent + (await submitGroups(table, [final]));
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, waitUntilQueuesEmpty } from './support';
+import { partitions } from '../../../shared/storage/keys';
 
 // Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -53,8 +54,10 @@ async function rowsOf(user: string, kind: 'a' | 'd' | 's'): Promise<Array<Record
   const rows: Array<Record<string, unknown>> = [];
   const from = `u|${user}|${kind}|`;
   const to = `u|${user}|${kind}}`;
+  // Actions are in the tenant partition; detections and sign-ins in the user's facts partition.
+  const partition = kind === 'a' ? tenantId(T) : partitions.facts(tenantId(T), user);
   for await (const row of table.listEntities<Record<string, unknown>>({
-    queryOptions: { filter: odata`PartitionKey eq ${tenantId(T)} and RowKey ge ${from} and RowKey lt ${to}` },
+    queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to}` },
   })) {
     rows.push(row);
   }

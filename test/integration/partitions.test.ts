@@ -1,0 +1,176 @@
+import { odata } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStorage, queues } from '../../shared/storage/clients';
+import { keys, partitions } from '../../shared/storage/keys';
+import { enqueue } from '../../shared/storage/queue';
+import { eventually, startService, type TestService } from '../helpers/service';
+import { SA, SR, tenantId, tenantSeed, userId } from '../helpers/tenants';
+
+/**
+ * The key layout (shared/storage/keys.ts): a user's detections and sign-ins live in the
+ * user's facts partition, their pointers in the tenant's index partition, written in two
+ * steps. These tests pin what that must never lose or double.
+ */
+let service: TestService;
+const N = 31;
+const T = tenantId(N);
+let admin: string;
+let reader: string;
+let ingester: string;
+
+beforeAll(async () => {
+  service = await startService();
+  await service.seed(tenantSeed(N, 'p2', 12));
+  admin = await service.token({ tenantId: T, objectId: userId(N, 1), wids: [SA] });
+  reader = await service.token({ tenantId: T, objectId: userId(N, 2), wids: [SR] });
+  ingester = await service.token({ tenantId: T, roles: ['IdentityRiskEvent.ReadWrite.All'] });
+});
+afterAll(async () => {
+  await service?.stop();
+});
+
+const detection = (id: string, user: string, riskLevel: string) => ({
+  id,
+  userId: user,
+  riskEventType: 'leakedCredentials',
+  riskLevel,
+  detectionTimingType: 'offline',
+  activity: 'user',
+  activityDateTime: '2026-11-20T05:00:00.000Z',
+  detectedDateTime: '2026-11-20T05:00:00.000Z',
+});
+
+async function ingest(items: unknown[]): Promise<{ accepted: number; duplicates: number }> {
+  const res = await service.call(ingester, 'POST', '/riskloop/riskDetections', { value: items });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { accepted: number; duplicates: number };
+}
+
+async function factsOf(user: string): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const row of getStorage().table.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${partitions.facts(T, user)}` },
+  })) {
+    rows.push(row.rowKey!);
+  }
+  return rows;
+}
+
+async function riskyUser(user: string): Promise<Record<string, unknown> | undefined> {
+  const res = await service.call(reader, 'GET', `/identityProtection/riskyUsers/${user}`);
+  if (res.status === 404) return undefined;
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe('ingestion in two steps (claim the id, then store the row)', () => {
+  it('R-X6: an id claimed by a call that crashed before storing its row is stored when the call is retried', async () => {
+    const u = userId(N, 3);
+    // What a crash between the two steps leaves: the pointer, no detection row.
+    await getStorage().table.createEntity({
+      partitionKey: partitions.index(T),
+      rowKey: keys.detectionPointer('crash-1'),
+      rowType: 'pointer',
+      userId: u,
+    });
+    expect(await ingest([detection('crash-1', u, 'medium')])).toEqual(
+      expect.objectContaining({ accepted: 1, duplicates: 0 }),
+    );
+    expect(await factsOf(u)).toEqual([keys.detection(u, 'crash-1')]);
+    const user = await eventually(async () => {
+      const found = await riskyUser(u);
+      return found?.isProcessing === false ? found : undefined;
+    });
+    expect(user).toMatchObject({ riskLevel: 'medium', riskState: 'atRisk' });
+    // Sent a third time it is an ordinary duplicate.
+    expect(await ingest([detection('crash-1', u, 'medium')])).toEqual(
+      expect.objectContaining({ accepted: 0, duplicates: 1 }),
+    );
+  });
+
+  it('an id already claimed by another user is a duplicate and stores nothing for the second user', async () => {
+    const first = userId(N, 4);
+    const second = userId(N, 5);
+    expect(await ingest([detection('taken-1', first, 'low')])).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await ingest([detection('taken-1', second, 'high')])).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+    expect(await factsOf(second)).toEqual([]);
+    const res = await service.call(reader, 'GET', '/identityProtection/riskDetections/taken-1');
+    expect(await res.json()).toMatchObject({ userId: first, riskLevel: 'low' });
+  });
+
+  it('the same id twice in one call is stored once', async () => {
+    const u = userId(N, 6);
+    expect(await ingest([detection('twice-1', u, 'low'), detection('twice-1', u, 'low')])).toMatchObject({
+      accepted: 1,
+      duplicates: 1,
+    });
+    expect(await factsOf(u)).toEqual([keys.detection(u, 'twice-1')]);
+  });
+});
+
+describe('R-F3 across partitions', () => {
+  it('a confirm-compromised action whose detection was never written gets it from the rescore', async () => {
+    const u = userId(N, 7);
+    // What a crash right after recording the action leaves: the action, no detection.
+    await getStorage().table.createEntity({
+      partitionKey: partitions.tenant(T),
+      rowKey: keys.action(u, 'heal-1'),
+      rowType: 'action',
+      id: 'heal-1',
+      kind: 'confirmUserCompromised',
+      acceptedAt: new Date().toISOString(),
+      initiatedBy: userId(N, 1),
+    });
+    await enqueue(queues.rescore, { type: 'rescore', tenantId: T, userId: u, detectionIds: [] });
+    const user = await eventually(async () => {
+      const found = await riskyUser(u);
+      return found?.riskState === 'confirmedCompromised' ? found : undefined;
+    });
+    expect(user).toMatchObject({ riskLevel: 'high', riskDetail: 'adminConfirmedUserCompromised' });
+    const res = await service.call(reader, 'GET', '/identityProtection/riskDetections/acc-heal-1');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      userId: u,
+      riskEventType: 'adminConfirmedUserCompromised',
+      riskLevel: 'high',
+    });
+  });
+
+  it('through the API the action and its detection are both there once', async () => {
+    const u = userId(N, 8);
+    const res = await service.call(admin, 'POST', '/identityProtection/riskyUsers/confirmCompromised', {
+      userIds: [u],
+    });
+    expect(res.status).toBe(204);
+    await eventually(async () => ((await riskyUser(u))?.isProcessing === false ? true : undefined));
+    const facts = await factsOf(u);
+    expect(facts).toHaveLength(1);
+    expect(facts[0]).toMatch(new RegExp(`^u\\|${u}\\|d\\|acc-`));
+  });
+});
+
+describe('tenant-wide lists span every facts partition', () => {
+  it('riskDetections pages through several users’ partitions, each detection exactly once', async () => {
+    const users = [userId(N, 9), userId(N, 10), userId(N, 11)];
+    const ids = users.flatMap((_u, i) => [`span-${i}-a`, `span-${i}-b`]);
+    await ingest(
+      users.flatMap((u, i) => [detection(`span-${i}-a`, u, 'low'), detection(`span-${i}-b`, u, 'low')]),
+    );
+    const seen: string[] = [];
+    let next: string | undefined = `${service.base}/identityProtection/riskDetections?$top=2`;
+    for (let pages = 0; next && pages < 50; pages += 1) {
+      const page = (await (await fetch(next, { headers: { authorization: `Bearer ${reader}` } })).json()) as {
+        value: Array<{ id: string }>;
+        '@odata.nextLink'?: string;
+      };
+      seen.push(...page.value.map((d) => d.id));
+      next = page['@odata.nextLink'];
+    }
+    expect(next).toBeUndefined();
+    for (const id of ids) expect(seen).toContain(id);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
