@@ -25,7 +25,7 @@ import {
 } from '../storage/notification-store';
 import { enqueue } from '../storage/queue';
 import { getSettings } from '../storage/settings-store';
-import { getTenant } from '../storage/tenant-store';
+import { getTenant, warmTenantCaches } from '../storage/tenant-store';
 import { displayIdentity } from '../storage/user-store';
 import type { RescoreHook } from './rescore-user';
 
@@ -51,6 +51,7 @@ function windowMs(): number {
 export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, message, now }) => {
   const none = { userFields: {}, rows: [] };
   if (message.detectionIds.length === 0) return none;
+  await warmTenantCaches(tenantId);
   const tenant = await getTenant(tenantId);
   if (!tenant) return none;
   const settings = await getSettings(tenantId, 'usersAtRiskAlert');

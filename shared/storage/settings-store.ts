@@ -22,9 +22,26 @@ export async function getSettings<N extends Name>(
   const hit = cache.get(cacheKey);
   if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.value as SettingsOf<N>;
   const row = await getOptional<{ value?: string }>(getStorage().table, tenantId, keys.settings(name));
-  const stored: unknown = row?.value ? JSON.parse(row.value) : {};
+  return primeSettings(tenantId, name, row);
+}
+
+/** Whether both settings of the tenant are cached and fresh. */
+export function settingsCached(tenantId: string): boolean {
+  return (Object.keys(schemas) as Name[]).every((name) => {
+    const hit = cache.get(`${tenantId}|${name}`);
+    return hit !== undefined && Date.now() - hit.at < CACHE_MS;
+  });
+}
+
+/** Caches a settings row read elsewhere (absent = defaults) and returns its value. */
+export function primeSettings<N extends Name>(
+  tenantId: string,
+  name: N,
+  row: Record<string, unknown> | undefined,
+): SettingsOf<N> {
+  const stored: unknown = typeof row?.value === 'string' ? JSON.parse(row.value) : {};
   const value = schemas[name].parse(stored) as SettingsOf<N>;
-  cache.set(cacheKey, { at: Date.now(), value });
+  cache.set(`${tenantId}|${name}`, { at: Date.now(), value });
   return value;
 }
 

@@ -10,6 +10,7 @@ import {
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { keys } from './keys';
+import { primeSettings, settingsCached } from './settings-store';
 import { getOptional, queryRange, submitGroups } from './table';
 
 const ProfileRow = z.object({ displayName: z.string(), license: License });
@@ -28,9 +29,33 @@ export async function getTenant(tenantId: string, fresh = false): Promise<Tenant
   const hit = cache.get(tenantId);
   if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.tenant;
   const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, keys.tenantProfile);
+  return primeTenant(tenantId, row);
+}
+
+/** Whether the tenant's profile is cached and fresh. */
+export function tenantCached(tenantId: string): boolean {
+  const hit = cache.get(tenantId);
+  return hit !== undefined && Date.now() - hit.at < CACHE_MS;
+}
+
+/** Caches a profile row read elsewhere (absent = not onboarded) and returns the tenant. */
+export function primeTenant(tenantId: string, row: Record<string, unknown> | undefined): Tenant | undefined {
   const tenant = row ? { id: tenantId, ...ProfileRow.parse(row) } : undefined;
   cache.set(tenantId, { at: Date.now(), tenant });
   return tenant;
+}
+
+/**
+ * Loads the tenant's profile and settings together — one range read of its `t|…` rows —
+ * when either is not cached, so a cold worker pays one round trip for them, not three.
+ */
+export async function warmTenantCaches(tenantId: string): Promise<void> {
+  if (tenantCached(tenantId) && settingsCached(tenantId)) return;
+  const rows = await queryRange<Record<string, unknown>>(getStorage().table, tenantId, keys.tenantRowsRange);
+  const byKey = new Map(rows.map((row) => [row.rowKey, row]));
+  primeTenant(tenantId, byKey.get(keys.tenantProfile));
+  primeSettings(tenantId, 'usersAtRiskAlert', byKey.get(keys.settings('usersAtRiskAlert')));
+  primeSettings(tenantId, 'weeklyDigest', byKey.get(keys.settings('weeklyDigest')));
 }
 
 export async function putTenant(profile: TenantProfile): Promise<void> {
