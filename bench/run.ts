@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const { loadSeed } = await import('../shared/engine/seed');
   const { storageMetrics } = await import('../shared/storage/metrics');
   const { ensureStorage, getStorage } = await import('../shared/storage/clients');
-  const { keys } = await import('../shared/storage/keys');
+  const { keys, partitions } = await import('../shared/storage/keys');
   const { detectionGroups, insertGroups } = await import('../shared/storage/ingest-store');
   const { ingestDetections } = await import('../shared/engine/ingest');
   const { rescoreUser } = await import('../shared/engine/rescore-user');
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i += 1) {
       const userId = userIdOf(ING, i * 97 + 5);
       const s0 = performance.now();
-      const filter = `PartitionKey eq '${tenantIdOf(ING)}' and RowKey ge 'u|${userId}' and RowKey lt 'u|${userId}|z'`;
+      const filter = `PartitionKey eq '${partitions.facts(tenantIdOf(ING), userId)}'`;
       for await (const row of rawTable.listEntities({ queryOptions: { filter } })) void row;
       queryMs.push(performance.now() - s0);
     }
@@ -471,26 +471,39 @@ async function main(): Promise<void> {
     // ---- 6. riskyUsers list, $filter=riskLevel eq 'high', 100k users of which 1 % high.
     log('riskyUsers 100k: writing projections…');
     const BIG = 40;
+    const BIG_USERS = 100_000;
+    // Bounded: Azurite's cost per insert grows with the partition (all projections of a
+    // tenant share one), so seeding stops after this long and the page is measured at the
+    // size reached — reported as such, never as the 100k figure.
+    const SEED_BUDGET_MS = 6 * 60_000;
     await seedTenant(BIG, 3);
     const now = new Date().toISOString();
-    const bigWrites = Array.from({ length: 100_000 }, (_, i) => {
-      const level = i % 100 === 0 ? 'high' : i % 3 === 0 ? 'medium' : 'low';
-      return projectionWrites(
-        tenantIdOf(BIG),
-        {
-          userId: userIdOf(BIG, i + 1),
-          userPrincipalName: `user${i + 1}@bench${BIG}.example`,
-          userDisplayName: `Bench user ${i + 1}`,
-          riskLevel: level,
-          riskState: 'atRisk',
-          riskDetail: 'none',
-          riskLastUpdatedDateTime: now,
-          isProcessing: false,
-        },
-        undefined,
-      );
-    });
-    await submitGroups(table, bigWrites);
+    const seedStart = performance.now();
+    let seeded = 0;
+    while (seeded < BIG_USERS && performance.now() - seedStart < SEED_BUDGET_MS) {
+      const writes = Array.from({ length: 100 }, (_, j) => {
+        const i = seeded + j;
+        const level = i % 100 === 0 ? 'high' : i % 3 === 0 ? 'medium' : 'low';
+        return projectionWrites(
+          tenantIdOf(BIG),
+          {
+            userId: userIdOf(BIG, i + 1),
+            userPrincipalName: `user${i + 1}@bench${BIG}.example`,
+            userDisplayName: `Bench user ${i + 1}`,
+            riskLevel: level,
+            riskState: 'atRisk',
+            riskDetail: 'none',
+            riskLastUpdatedDateTime: now,
+            isProcessing: false,
+          },
+          undefined,
+        );
+      });
+      await submitGroups(table, writes);
+      seeded += 100;
+    }
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    log(`riskyUsers: ${seeded} users' projections written in ${seedSeconds.toFixed(0)} s`);
     const freshHost = await spawnLocalHost({ appDir: process.cwd(), env });
     const bigReader = await mintDevToken({
       keyFile: env.DEV_SIGNING_KEY_FILE!,
@@ -524,8 +537,8 @@ async function main(): Promise<void> {
       value: Math.round(firstPageMs),
       unit: 'ms (median of 10)',
       target: '≤ 100 ms, without reading all 100k rows',
-      met: firstPageMs <= 100,
-      note: `reads the by-level projection (rl|high|…): 20 rows for 20 results; the same page through an unindexed filter ('high' or 'none') took ${Math.round(scanMs)} ms`,
+      met: seeded >= BIG_USERS && firstPageMs <= 100,
+      note: `measured with ${seeded.toLocaleString('en')} users (${(seeded * 4).toLocaleString('en')} projection rows, written in ${seedSeconds.toFixed(0)} s${seeded < BIG_USERS ? '; seeding stopped at its time bound' : ''}); reads the by-level projection (rl|high|…): 20 rows for 20 results; the same page through an unindexed filter ('high' or 'none') took ${Math.round(scanMs)} ms`,
     });
   }
 
@@ -561,7 +574,7 @@ async function main(): Promise<void> {
           [
             'upsert',
             {
-              partitionKey: tenantId,
+              partitionKey: partitions.index(tenantId),
               rowKey: keys.riskySignIn(inWeek(i), `s${i}`),
               rowType: 'digestSignIn',
               id: `s${i}`,
@@ -593,7 +606,7 @@ async function main(): Promise<void> {
           [
             'upsert',
             {
-              partitionKey: tenantId,
+              partitionKey: partitions.index(tenantId),
               rowKey: keys.riskySignIn(before(i), `old${i}`),
               rowType: 'digestSignIn',
               id: `old${i}`,
