@@ -59,13 +59,17 @@ async function acceptForUser(
     const user = current ? UserRow.parse(current) : undefined;
     try {
       await table.submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
-      await built.after?.();
-      return built.detectionIds;
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
       current = await getOptional<Record<string, unknown>>(table, tenantId, keys.user(userId));
+      continue;
     }
+    // The action is recorded: what follows must not fail the call, whose rescore must still
+    // be queued. A failed write here is not lost: the rescore writes a missing R-F3 detection
+    // (readUserSnapshot), so the error is dropped rather than answered.
+    await built.after?.().catch(() => undefined);
+    return built.detectionIds;
   }
 }
 

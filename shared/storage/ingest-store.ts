@@ -77,19 +77,21 @@ export function adminConfirmedDetection(
   };
 }
 
-/** Writes R-F3's detection unless it is there already (pointer and row; each create is idempotent). */
+/**
+ * Writes R-F3's detection unless it is there already: the pointer first, then the row, so
+ * a detection row never exists without its pointer (the rescore, which writes a missing
+ * detection again, looks only for the row). Each create is idempotent.
+ */
 export async function writeAdminConfirmedDetection(tenantId: string, d: DetectionInput): Promise<void> {
   const { table } = getStorage();
   const { pointer, row } = detectionRows(tenantId, d, d.detectedDateTime);
-  await Promise.all(
-    [pointer, row].map(async (action) => {
-      try {
-        await table.submitTransaction([action]);
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-      }
-    }),
-  );
+  for (const action of [pointer, row]) {
+    try {
+      await table.submitTransaction([action]);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
 }
 
 /** Sign-ins with their real-time detections (R-S1 fixes riskLevelDuringSignIn here). */
