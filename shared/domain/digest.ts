@@ -62,24 +62,29 @@ const byLevelThenTime =
     levelRank(level(b)) - levelRank(level(a)) || (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0);
 
 /**
- * R-D2: users who turned risky in the week (counted once however often) with their
- * current level, and sign-ins with real-time risk; exact counts and the first entries,
- * highest level first. The period is [start, end): an entry exactly at `end` belongs to
- * the next week.
+ * R-D2: users who turned risky in the week (counted once however often, at the first
+ * time) with their current level — the level of the user's latest entry, which the
+ * rescore keeps current (shared/storage/user-store.ts) — and sign-ins with real-time risk;
+ * exact counts and the first entries, highest level first. The period is [start, end): an
+ * entry exactly at `end` belongs to the next week.
  */
 export function buildDigestContent(input: {
   period: DigestPeriod;
   turnedRisky: readonly NewRiskyUserEntry[];
   riskySignIns: readonly RiskySignInEntry[];
-  currentLevel: (userId: string) => RiskLevel | undefined;
 }): DigestContent {
   const users = new Map<string, NewRiskyUserEntry>();
+  const latest = new Map<string, NewRiskyUserEntry>();
   for (const entry of input.turnedRisky) {
-    if (inPeriod(entry.at, input.period) && !users.has(entry.userId)) users.set(entry.userId, entry);
+    if (!inPeriod(entry.at, input.period)) continue;
+    const first = users.get(entry.userId);
+    if (!first || entry.at < first.at) users.set(entry.userId, entry);
+    const last = latest.get(entry.userId);
+    if (!last || entry.at >= last.at) latest.set(entry.userId, entry);
   }
   const withCurrent = [...users.values()].map((u) => ({
     ...u,
-    riskLevel: input.currentLevel(u.userId) ?? u.riskLevel,
+    riskLevel: latest.get(u.userId)!.riskLevel,
   }));
   const signIns = input.riskySignIns.filter(
     (s) => inPeriod(s.createdDateTime, input.period) && s.riskLevelDuringSignIn !== 'none',

@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
 import { buildDigestContent, digestPeriod, type DigestPeriod } from '../domain/digest';
-import type { RiskLevel } from '../domain/levels';
 import type { DigestMessage } from '../domain/messages';
 import { resolveRecipients, usableAddress } from '../domain/recipients';
 import { isLicensed } from '../domain/tenant';
 import { renderWeeklyDigestEmail } from '../email/digest-email';
 import { sendEmail } from '../email/sender';
-import { getStorage, queues } from '../storage/clients';
+import { queues } from '../storage/clients';
 import { readDigestClaim, readDigestWeek, writeDigestClaim, type DigestClaim } from '../storage/digest-store';
 import { readPeople, readRoleHolders } from '../storage/directory-store';
-import { keys } from '../storage/keys';
 import { notificationKey, putNotification, type Notification } from '../storage/notification-store';
 import { enqueue } from '../storage/queue';
 import { getSettings } from '../storage/settings-store';
-import { getMany } from '../storage/table';
 import { getTenant, listTenants } from '../storage/tenant-store';
 
 /**
@@ -101,20 +98,6 @@ async function recipientsFor(tenantId: string, now: Date): Promise<string[]> {
   );
 }
 
-async function currentLevels(tenantId: string, userIds: readonly string[]): Promise<Map<string, RiskLevel>> {
-  const rows = await getMany<{ riskLevel?: RiskLevel }>(
-    getStorage().table,
-    tenantId,
-    userIds.map((id) => keys.riskyUser(id)),
-  );
-  const levels = new Map<string, RiskLevel>();
-  for (const id of userIds) {
-    const level = rows.get(keys.riskyUser(id))?.riskLevel;
-    if (level) levels.set(id, level);
-  }
-  return levels;
-}
-
 /** Builds and sends one tenant's digest for one week, at most once (R-D1…R-D4). */
 export async function sendTenantDigest(message: DigestMessage, now = new Date()): Promise<DigestOutcome> {
   const { tenantId, period } = message;
@@ -154,8 +137,7 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
     return { outcome: 'skipped' };
   }
   const week = await readDigestWeek(tenantId, period);
-  const levels = await currentLevels(tenantId, [...new Set(week.turnedRisky.map((u) => u.userId))]);
-  const content = buildDigestContent({ period, ...week, currentLevel: (id) => levels.get(id) });
+  const content = buildDigestContent({ period, ...week });
   const users = content.newRiskyUsers.first.map((u) => ({
     id: u.userId,
     userPrincipalName: u.userPrincipalName,

@@ -53,6 +53,8 @@ export const UserRow = z.object({
   riskLastUpdatedDateTime: optionalText,
   isProcessing: z.boolean().optional(),
   lastAlertActivityDateTime: optionalText,
+  /** RowKey of the user's latest digest index row (`x|u|…`), whose level the rescore keeps current. */
+  turnedRiskyKey: optionalText,
 });
 export type UserRow = z.infer<typeof UserRow>;
 

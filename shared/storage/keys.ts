@@ -35,7 +35,7 @@
  * | tenant    | `n|{inverted time}|{id}`            | notification log, newest first                         |
  * | tenant    | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
  * | tenant    | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
- * | tenant    | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore) |
+ * | tenant    | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore; the user's latest one carries its current level) |
  * | tenant    | `w|{weekId}`                        | the weekly digest's claim for one week (R-D4), ETag-checked |
  *
  * One more partition, `tenants`, lists every onboarded tenant (RowKey = tenant id), so the

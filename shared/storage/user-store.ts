@@ -161,7 +161,11 @@ export async function commitRescore(
       'Merge',
     ]),
   ];
+  const turnedRisky =
+    (plan.user.riskState === 'atRisk' || plan.user.riskState === 'confirmedCompromised') &&
+    snapshot.previous?.riskState !== plan.user.riskState;
   const userFields = toEntity({
+    ...(turnedRisky ? { turnedRiskyKey: keys.turnedRisky(now, userId) } : {}),
     rowType: 'user',
     userId,
     riskLevel: plan.user.riskLevel,
@@ -207,9 +211,6 @@ export async function commitRescore(
     ]),
     ...extra,
   ];
-  const turnedRisky =
-    (plan.user.riskState === 'atRisk' || plan.user.riskState === 'confirmedCompromised') &&
-    snapshot.previous?.riskState !== plan.user.riskState;
   if (turnedRisky) {
     // The digest's week index (R-D2): when a user turned risky.
     final.push([
@@ -220,6 +221,13 @@ export async function commitRescore(
         ...toEntity({ rowType: 'digestUser', userId, ...identity, at: now, riskLevel: plan.user.riskLevel }),
       },
       'Replace',
+    ]);
+  } else if (plan.user.changed && snapshot.user?.turnedRiskyKey) {
+    // The user's latest index row carries its current level, so the digest reads no other row.
+    final.push([
+      'upsert',
+      { partitionKey: tenantId, rowKey: snapshot.user.turnedRiskyKey, riskLevel: plan.user.riskLevel },
+      'Merge',
     ]);
   }
   if (plan.user.riskState !== 'none' && plan.user.riskLastUpdatedDateTime) {

@@ -1,6 +1,8 @@
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDigestContent } from '../../shared/domain/digest';
 import { getStorage, queues } from '../../shared/storage/clients';
+import { readDigestWeek } from '../../shared/storage/digest-store';
 import { keys, partitions } from '../../shared/storage/keys';
 import { enqueue } from '../../shared/storage/queue';
 import { eventually, startService, type TestService } from '../helpers/service';
@@ -172,5 +174,34 @@ describe('tenant-wide lists span every facts partition', () => {
     expect(next).toBeUndefined();
     for (const id of ids) expect(seen).toContain(id);
     expect(new Set(seen).size).toBe(seen.length);
+  });
+});
+
+describe('the digest index carries the current level (R-D2, R-D4)', () => {
+  it('a user who turned risky shows the level it has now, read from the week’s index rows alone', async () => {
+    const u = userId(N, 12);
+    const start = new Date(Date.now() - 60_000).toISOString();
+    const settledAt = async (level: string) =>
+      eventually(async () => {
+        const found = await riskyUser(u);
+        return found?.isProcessing === false && found.riskLevel === level ? found : undefined;
+      });
+    const digestLevel = async () => {
+      const period = { weekId: 'test', start, end: new Date(Date.now() + 60_000).toISOString() };
+      const content = buildDigestContent({ period, ...(await readDigestWeek(T, period)) });
+      return content.newRiskyUsers.first.find((entry) => entry.userId === u)?.riskLevel;
+    };
+
+    await ingest([detection('level-1', u, 'low')]);
+    await settledAt('low');
+    expect(await digestLevel()).toBe('low');
+    // Still atRisk, so no new index row: the existing one moves to the new level.
+    await ingest([detection('level-2', u, 'high')]);
+    await settledAt('high');
+    expect(await digestLevel()).toBe('high');
+    const res = await service.call(admin, 'POST', '/identityProtection/riskyUsers/dismiss', { userIds: [u] });
+    expect(res.status).toBe(204);
+    await settledAt('none');
+    expect(await digestLevel()).toBe('none');
   });
 });

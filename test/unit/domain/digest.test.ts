@@ -54,21 +54,20 @@ const signIn = (
 });
 
 describe('digest content (R-D2)', () => {
-  it('counts users who turned risky in the week once, with their current level', () => {
+  it('counts users who turned risky in the week once, at the first time, with the level of the latest entry (kept current)', () => {
     const content = buildDigestContent({
       period,
       turnedRisky: [
-        user(1, '2026-11-17T10:00:00.000Z', 'low'),
-        user(1, '2026-11-18T10:00:00.000Z'),
+        user(1, '2026-11-18T10:00:00.000Z', 'high'),
         user(2, '2026-11-19T10:00:00.000Z'),
+        user(1, '2026-11-17T10:00:00.000Z', 'low'),
       ],
       riskySignIns: [],
-      currentLevel: (id) => (id === 'u1' ? 'high' : undefined),
     });
     expect(content.newRiskyUsers.count).toBe(2);
-    expect(content.newRiskyUsers.first.map((u) => [u.userId, u.riskLevel])).toEqual([
-      ['u1', 'high'],
-      ['u2', 'medium'],
+    expect(content.newRiskyUsers.first.map((u) => [u.userId, u.riskLevel, u.at])).toEqual([
+      ['u1', 'high', '2026-11-17T10:00:00.000Z'],
+      ['u2', 'medium', '2026-11-19T10:00:00.000Z'],
     ]);
   });
 
@@ -77,7 +76,6 @@ describe('digest content (R-D2)', () => {
       period,
       turnedRisky: [user(1, period.start), user(2, period.end)],
       riskySignIns: [signIn(1, period.start), signIn(2, period.end), signIn(3, '2026-11-16T08:59:59.999Z')],
-      currentLevel: () => undefined,
     });
     expect(content.newRiskyUsers.first.map((u) => u.userId)).toEqual(['u1']);
     expect(content.newRiskySignIns.first.map((s) => s.id)).toEqual(['s1']);
@@ -91,7 +89,6 @@ describe('digest content (R-D2)', () => {
       period,
       turnedRisky: [],
       riskySignIns: [...many, signIn(99, '2026-11-20T11:00:00.000Z', 'none')],
-      currentLevel: () => undefined,
     });
     expect(content.newRiskySignIns.count).toBe(DIGEST_FIRST_ENTRIES + 5);
     expect(content.newRiskySignIns.first).toHaveLength(DIGEST_FIRST_ENTRIES);
@@ -99,9 +96,7 @@ describe('digest content (R-D2)', () => {
   });
 
   it('an empty week has zero counts', () => {
-    expect(
-      buildDigestContent({ period, turnedRisky: [], riskySignIns: [], currentLevel: () => undefined }),
-    ).toEqual({
+    expect(buildDigestContent({ period, turnedRisky: [], riskySignIns: [] })).toEqual({
       newRiskyUsers: { count: 0, first: [] },
       newRiskySignIns: { count: 0, first: [] },
     });
