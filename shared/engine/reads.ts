@@ -143,6 +143,21 @@ function tableFilter(
   return pushed ? `${base} and (${pushed})` : base;
 }
 
+/**
+ * Detections or sign-ins: one user's range of its facts partition when the filter names the
+ * user, otherwise every facts partition of the tenant.
+ */
+function factsFilter(
+  tenantId: string,
+  userId: string | undefined,
+  rowType: 'detection' | 'signIn',
+  pushed: string | undefined,
+): string {
+  if (!userId) return tableFilter(partitions.factsRange(tenantId), undefined, rowType, pushed);
+  const range = rowType === 'detection' ? keys.userDetectionsRange(userId) : keys.userSignInsRange(userId);
+  return tableFilter(partitions.facts(tenantId, userId), range, rowType, pushed);
+}
+
 /** A `property eq value` every match must satisfy (a top-level comparison or `and` operand), or undefined. */
 function requiredValue(filter: FilterNode | undefined, property: string): string | undefined {
   if (!filter) return undefined;
@@ -243,18 +258,10 @@ export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
 export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, riskDetectionsQuery, 'identityProtection/riskDetections', (query) => {
-    const userId = requiredUserId(query.filter);
     const pushed =
       query.filter && compileToTableFilter(query.filter, detectionColumns, { maxComparisons: 10 });
     return {
-      filter: userId
-        ? tableFilter(
-            partitions.facts(req.tenant.id, userId),
-            keys.userDetectionsRange(userId),
-            'detection',
-            pushed,
-          )
-        : tableFilter(partitions.factsRange(req.tenant.id), undefined, 'detection', pushed),
+      filter: factsFilter(req.tenant.id, requiredUserId(query.filter), 'detection', pushed),
       toEntity: (row) => riskDetectionOf(DetectionRow.parse(row), licensed),
       enrich: (items) => withUserNames(req.tenant.id, items),
     };
@@ -264,17 +271,9 @@ export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
 export function listSignIns(req: ListRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, signInsQuery, 'auditLogs/signIns', (query) => {
-    const userId = requiredUserId(query.filter);
     const pushed = query.filter && compileToTableFilter(query.filter, signInColumns, { maxComparisons: 10 });
     return {
-      filter: userId
-        ? tableFilter(
-            partitions.facts(req.tenant.id, userId),
-            keys.userSignInsRange(userId),
-            'signIn',
-            pushed,
-          )
-        : tableFilter(partitions.factsRange(req.tenant.id), undefined, 'signIn', pushed),
+      filter: factsFilter(req.tenant.id, requiredUserId(query.filter), 'signIn', pushed),
       toEntity: (row) => signInOf(SignInRow.parse(row), licensed),
     };
   });
