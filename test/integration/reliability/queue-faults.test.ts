@@ -260,6 +260,9 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     await redeliver(rescoreOf(t, 4));
     await call(t.admin, '/auditLogs/signIns/confirmSafe', { requestIds: [`s1-${t.n}`] }, 204);
     await redeliver(rescoreOf(t, 3));
+    // The next fact for user 3 arrives once the feedback is applied, in both tenants: were the
+    // two to meet in one rescore in one tenant only, its history would legitimately differ.
+    await applied(t, 3);
     // An offline result for an older activity: new risk, but no alert (R-E4).
     await call(
       t.ingester,
@@ -282,6 +285,24 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     );
     await redeliver(rescoreOf(t, 3, [`d2-${t.n}`]));
     await waitUntilQueuesEmpty(service);
+  }
+
+  async function applied(t: Tenant, user: number): Promise<void> {
+    await eventually(
+      async () => {
+        const res = await send(
+          service,
+          t.admin,
+          'GET',
+          `/identityProtection/riskyUsers/${userId(t.n, user)}`,
+        );
+        return res.status === 200 && (res.json as { isProcessing: boolean }).isProcessing === false
+          ? true
+          : undefined;
+      },
+      30_000,
+      `user ${user} of tenant ${t.n} applied`,
+    );
   }
 
   const emailsOf = (t: Tenant) =>
