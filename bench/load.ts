@@ -173,7 +173,8 @@ async function main(): Promise<void> {
       pending = 0;
       for await (const row of table.listEntities<{ isProcessing?: boolean }>({
         queryOptions: {
-          filter: odata`PartitionKey eq ${TENANT} and rowType eq ${'user'} and isProcessing eq ${true}`,
+          // Users, actions and history live in the tenant's 16 user partitions (shared/storage/keys.ts).
+          filter: odata`PartitionKey ge ${`${TENANT}|u|`} and PartitionKey lt ${`${TENANT}|u}`} and rowType eq ${'user'} and isProcessing eq ${true}`,
         },
       })) {
         void row;
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     const audited = new Map<string, number>();
     for await (const row of table.listEntities<Record<string, unknown>>({
       queryOptions: {
-        filter: odata`PartitionKey eq ${TENANT} and (rowType eq ${'action'} or rowType eq ${'history'})`,
+        filter: odata`PartitionKey ge ${`${TENANT}|u|`} and PartitionKey lt ${`${TENANT}|u}`} and (rowType eq ${'action'} or rowType eq ${'history'})`,
       },
     })) {
       const user = /^u\|([^|]+)\|/.exec(String(row.rowKey))?.[1] ?? '';

@@ -197,10 +197,7 @@ export async function sendAlertWindow(
   } else {
     outcome = await deliver(tenantId, window, key, pending, now, options.finalDelivery === true);
   }
-  await deletePendingAlerts(
-    tenantId,
-    covered.map((p) => p.rowKey),
-  );
+  await deletePendingAlerts(tenantId, covered);
   const latest = await readWindow(tenantId);
   if (latest && latest.windowId === window.windowId) {
     await replaceWindow(tenantId, latest, { ...latest, state: 'closed', lastSentAt: now.toISOString() });

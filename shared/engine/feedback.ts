@@ -10,7 +10,7 @@ import { keys, partitions } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
 import { adminConfirmedDetection, writeAdminConfirmedDetection } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
-import { getMany, getOptional } from '../storage/table';
+import { getMany, getManyAcross, getOptional } from '../storage/table';
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
@@ -23,8 +23,9 @@ import { getMany, getOptional } from '../storage/table';
  * under that version of the row.
  */
 function markProcessing(tenantId: string, userId: string, user: UserRow | undefined): TransactionAction[] {
+  const partitionKey = partitions.users(tenantId, userId);
   const entity = {
-    partitionKey: tenantId,
+    partitionKey,
     rowKey: keys.user(userId),
     rowType: 'user',
     userId,
@@ -33,7 +34,7 @@ function markProcessing(tenantId: string, userId: string, user: UserRow | undefi
   const place = projectionPlaceOf(user);
   return [
     user?.etag ? ['update', entity, 'Merge', { etag: user.etag }] : ['create', entity],
-    ...(place ? projectionProcessing(tenantId, userId, place) : []),
+    ...(place ? projectionProcessing(partitionKey, userId, place) : []),
   ];
 }
 
@@ -62,7 +63,11 @@ async function acceptForUser(
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
-      current = await getOptional<Record<string, unknown>>(table, tenantId, keys.user(userId));
+      current = await getOptional<Record<string, unknown>>(
+        table,
+        partitions.users(tenantId, userId),
+        keys.user(userId),
+      );
       continue;
     }
     // The action is recorded: what follows must not fail the call, whose rescore must still
@@ -87,7 +92,7 @@ function actionRow(
     row: [
       'create',
       {
-        partitionKey: tenantId,
+        partitionKey: partitions.users(tenantId, userId),
         rowKey: keys.action(userId, id),
         ...toEntity({ rowType: 'action', id, kind, requestId, acceptedAt, initiatedBy }),
       },
@@ -104,10 +109,9 @@ export async function acceptUserAction(
 ): Promise<void> {
   const { table } = getStorage();
   const ids = [...new Set(userIds)];
-  const found = await getMany<Record<string, unknown>>(
+  const found = await getManyAcross<Record<string, unknown>>(
     table,
-    tenantId,
-    ids.map((id) => keys.user(id)),
+    ids.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const missing = ids.filter((id) => !found.has(keys.user(id)));
   if (missing.length > 0)
@@ -168,10 +172,9 @@ export async function acceptSignInAction(
     const userId = pointers.get(keys.signInPointer(id))!.userId;
     byUser.set(userId, [...(byUser.get(userId) ?? []), id]);
   }
-  const users = await getMany<Record<string, unknown>>(
+  const users = await getManyAcross<Record<string, unknown>>(
     table,
-    tenantId,
-    [...byUser.keys()].map((u) => keys.user(u)),
+    [...byUser.keys()].map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.user(u) })),
   );
   await Promise.all(
     [...byUser].map(([userId, requestIdsOfUser]) =>

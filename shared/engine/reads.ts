@@ -24,9 +24,9 @@ import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
 import { keys, partitions } from '../storage/keys';
 import { notificationOf } from '../storage/notification-store';
-import { isContinuationOfTenant, readPage } from '../storage/paging';
+import { isContinuationOfTenant, readMergedPage, readPage, type MergedContinuation } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
-import { getMany, getOptional } from '../storage/table';
+import { getManyAcross, getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
 import { historyItemOf, riskDetectionOf, riskyUserOf, signInOf } from './graph-shapes';
 
@@ -183,7 +183,10 @@ async function listCollection(
   entitySet: EntitySet,
   contextPath: string,
   plan: (query: ListQuery) => {
-    filter: string;
+    /** One filter (a partition, or a range of partitions read in key order) ... */
+    filter?: string;
+    /** ... or the same RowKey range of each of the tenant's user partitions, merged by RowKey. */
+    userRange?: { range: { from: string; to: string }; filter: string };
     toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
     /** Fills in what the rows do not carry, once per page. */
     enrich?: (items: Array<Record<string, unknown>>) => Promise<void>;
@@ -193,28 +196,39 @@ async function listCollection(
   const query = parseListQuery(url.searchParams, entitySet, req.tenant.id, {
     isTenantPartitionKey: (encoded) => isContinuationOfTenant(encoded, req.tenant.id),
   });
-  const { filter, toEntity, enrich } = plan(query);
-  const page = await readPage(
-    getStorage().table,
-    filter,
-    query.top,
-    query.skipToken?.tableContinuationToken,
-    (row) => {
-      const entity = toEntity(row);
-      if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
-      return entity;
-    },
-  );
+  const { filter, userRange, toEntity, enrich } = plan(query);
+  const keep = (row: Record<string, unknown>): Record<string, unknown> | undefined => {
+    const entity = toEntity(row);
+    if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
+    return entity;
+  };
+  const page: {
+    items: Array<Record<string, unknown>>;
+    continuationToken?: string | undefined;
+    continuation?: MergedContinuation | undefined;
+  } = userRange
+    ? await readMergedPage(
+        getStorage().table,
+        partitions.userBuckets(req.tenant.id),
+        userRange.range,
+        userRange.filter,
+        query.top,
+        query.skipToken?.continuation?.nextRowKey,
+        partitions.userBuckets(req.tenant.id)[0]!,
+        keep,
+      )
+    : await readPage(getStorage().table, filter!, query.top, query.skipToken?.tableContinuationToken, keep);
   await enrich?.(page.items);
   const collection: GraphCollection = {
     '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(query.select)}`,
     value: page.items.map((item) => applySelect(item, query.select) as Record<string, unknown>),
   };
-  if (page.continuationToken) {
+  const continuation = page.continuation ?? page.continuationToken;
+  if (continuation) {
     const token = encodeSkipToken({
       tenantId: req.tenant.id,
       queryFingerprint: query.fingerprint,
-      continuation: page.continuationToken,
+      continuation,
     });
     collection['@odata.nextLink'] = buildNextLink(req.url, token);
   }
@@ -248,8 +262,9 @@ export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
         : keys.riskyUsersRange;
     const pushed =
       query.filter && compileToTableFilter(query.filter, riskyUserColumns, { maxComparisons: 10 });
+    const rowFilter = odata`rowType eq ${'riskyUser'}`;
     return {
-      filter: tableFilter(req.tenant.id, range, 'riskyUser', pushed),
+      userRange: { range, filter: pushed ? `${rowFilter} and (${pushed})` : rowFilter },
       toEntity: (row) => riskyUserOf(projectionOf(row)),
     };
   });
@@ -289,7 +304,7 @@ export async function getRiskyUser(tenant: Tenant, id: string): Promise<Record<s
   const userId = parseId(Guid, id, 'riskyUser');
   const row = await getOptional<Record<string, unknown>>(
     getStorage().table,
-    tenant.id,
+    partitions.users(tenant.id, userId),
     keys.riskyUser(userId),
   );
   if (!row) throw notFound(`riskyUser '${userId}' not found.`);
@@ -300,14 +315,19 @@ export async function listRiskyUserHistory(req: ListRequest, id: string): Promis
   const userId = parseId(Guid, id, 'riskyUser');
   const row = await getOptional<Record<string, unknown>>(
     getStorage().table,
-    req.tenant.id,
+    partitions.users(req.tenant.id, userId),
     keys.riskyUser(userId),
   );
   if (!row) throw notFound(`riskyUser '${userId}' not found.`);
   const user = projectionOf(row);
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, historyQuery, `identityProtection/riskyUsers('${userId}')/history`, () => ({
-    filter: tableFilter(req.tenant.id, keys.historyRange(userId), 'history', undefined),
+    filter: tableFilter(
+      partitions.users(req.tenant.id, userId),
+      keys.historyRange(userId),
+      'history',
+      undefined,
+    ),
     toEntity: (r) => historyItemOf(HistoryRow.parse(r), user, licensed),
   }));
 }
@@ -343,10 +363,9 @@ async function withUserNames(tenantId: string, items: Array<Record<string, unkno
   const unnamed = items.filter((d) => !d.userPrincipalName && typeof d.userId === 'string');
   if (unnamed.length === 0) return;
   const userIds = [...new Set(unnamed.map((d) => d.userId as string))];
-  const rows = await getMany<{ userPrincipalName?: string; userDisplayName?: string }>(
+  const rows = await getManyAcross<{ userPrincipalName?: string; userDisplayName?: string }>(
     getStorage().table,
-    tenantId,
-    userIds.map((u) => keys.riskyUser(u)),
+    userIds.map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.riskyUser(u) })),
   );
   for (const d of unnamed) {
     const user = rows.get(keys.riskyUser(d.userId as string));

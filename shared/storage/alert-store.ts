@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { isNotFound } from './errors';
-import { keys } from './keys';
-import { getOptional, queryRange, replaceIfUnchanged, submitGroups, withoutEtag } from './table';
+import { keys, partitions } from './keys';
+import { getOptional, queryRanges, replaceIfUnchanged, submitGroups, withoutEtag } from './table';
 
 /**
  * The tenant's alert window (R-E5): one ETag-checked row that says whether a window is
- * open, being sent, or closed, plus one `p|…` row per user waiting in it.
+ * open, being sent, or closed, plus one `p|…` row per user waiting in it (in the user's partition).
  */
 export const WindowRow = z.object({
   etag: z.string(),
@@ -54,12 +54,12 @@ export async function replaceWindow(
   return etag ? { ...next, etag } : undefined;
 }
 
-/** A pending-alert row for a user, to go into the qualifying rescore's own transaction. */
+/** A pending-alert row for a user (in its user partition), to go into the qualifying rescore's own transaction. */
 export function pendingAlertWrite(tenantId: string, row: Omit<PendingAlertRow, 'rowKey'>): TransactionAction {
   return [
     'upsert',
     {
-      partitionKey: tenantId,
+      partitionKey: partitions.users(tenantId, row.userId),
       rowKey: keys.pendingAlert(row.qualifiedAt, row.userId),
       rowType: 'pendingAlert',
       ...toEntity(row),
@@ -68,35 +68,46 @@ export function pendingAlertWrite(tenantId: string, row: Omit<PendingAlertRow, '
   ];
 }
 
+/** Every user waiting in the tenant's window, oldest first: one range of each user partition. */
 export async function readPendingAlerts(tenantId: string): Promise<PendingAlertRow[]> {
-  const rows = await queryRange<Record<string, unknown>>(
+  const rows = await queryRanges<Record<string, unknown>>(
     getStorage().table,
-    tenantId,
+    partitions.userBuckets(tenantId),
     keys.pendingAlertsRange,
   );
   return rows.map((r) => PendingAlertRow.parse(r));
 }
 
-export async function deletePendingAlerts(tenantId: string, rowKeys: readonly string[]): Promise<void> {
+export async function deletePendingAlerts(
+  tenantId: string,
+  rows: ReadonlyArray<Pick<PendingAlertRow, 'rowKey' | 'userId'>>,
+): Promise<void> {
   // One delete per group: a row already gone (a retry) must not fail the others.
   const { table } = getStorage();
-  for (let i = 0; i < rowKeys.length; i += 100) {
-    const chunk = rowKeys.slice(i, i + 100);
-    try {
-      await submitGroups(table, [
-        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: tenantId, rowKey }]),
-      ]);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await Promise.all(
-        chunk.map(async (rowKey) => {
-          try {
-            await table.deleteEntity(tenantId, rowKey);
-          } catch (e) {
-            if (!isNotFound(e)) throw e;
-          }
-        }),
-      );
+  const byPartition = new Map<string, string[]>();
+  for (const row of rows) {
+    const pk = partitions.users(tenantId, row.userId);
+    byPartition.set(pk, [...(byPartition.get(pk) ?? []), row.rowKey]);
+  }
+  for (const [partitionKey, rowKeys] of byPartition) {
+    for (let i = 0; i < rowKeys.length; i += 100) {
+      const chunk = rowKeys.slice(i, i + 100);
+      try {
+        await submitGroups(table, [
+          chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+        ]);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        await Promise.all(
+          chunk.map(async (rowKey) => {
+            try {
+              await table.deleteEntity(partitionKey, rowKey);
+            } catch (e) {
+              if (!isNotFound(e)) throw e;
+            }
+          }),
+        );
+      }
     }
   }
 }

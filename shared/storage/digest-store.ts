@@ -4,7 +4,7 @@ import { RiskLevel } from '../domain/levels';
 import { getStorage } from './clients';
 import { LocationSchema, toEntity } from './entities';
 import { keys, partitions } from './keys';
-import { getOptional, queryRange, replaceIfUnchanged, withoutEtag } from './table';
+import { getOptional, queryRange, queryRanges, replaceIfUnchanged, withoutEtag } from './table';
 
 const TurnedRiskyRow = z.object({
   userId: z.string(),
@@ -27,14 +27,18 @@ const RiskySignInRow = z.object({
     .transform((v) => (v ? LocationSchema.parse(JSON.parse(v)) : undefined)),
 });
 
-/** The week's index rows only: two range queries whose size follows the week's data (R-D4). */
+/** The week's index rows only: range queries (one per user partition, one of the index) whose size follows the week's data (R-D4). */
 export async function readDigestWeek(
   tenantId: string,
   period: DigestPeriod,
 ): Promise<{ turnedRisky: NewRiskyUserEntry[]; riskySignIns: RiskySignInEntry[] }> {
   const { table } = getStorage();
   const [users, signIns] = await Promise.all([
-    queryRange<Record<string, unknown>>(table, tenantId, keys.turnedRiskyRange(period.start, period.end)),
+    queryRanges<Record<string, unknown>>(
+      table,
+      partitions.userBuckets(tenantId),
+      keys.turnedRiskyRange(period.start, period.end),
+    ),
     queryRange<Record<string, unknown>>(
       table,
       partitions.index(tenantId),

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { AssignmentInput, DirectoryPerson } from '../domain/recipients';
 import { getStorage } from './clients';
 import { UserRow } from './entities';
-import { keys } from './keys';
-import { getMany, queryRange } from './table';
+import { keys, partitions } from './keys';
+import { getManyAcross, queryRange } from './table';
 
 const AssignmentRow = z.object({
   roleTemplateId: z.string(),
@@ -38,10 +38,9 @@ export async function readRoleHolders(
   const userIds = [
     ...new Set(assignments.filter((a) => a.principalType === 'user').map((a) => a.principalId)),
   ];
-  const rows = await getMany<Record<string, unknown>>(
+  const rows = await getManyAcross<Record<string, unknown>>(
     table,
-    tenantId,
-    userIds.map((id) => keys.user(id)),
+    userIds.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const people = new Map<string, DirectoryPerson>();
   for (const raw of rows.values()) {
@@ -56,10 +55,9 @@ export async function readPeople(
   tenantId: string,
   ids: readonly string[],
 ): Promise<Map<string, DirectoryPerson>> {
-  const rows = await getMany<Record<string, unknown>>(
+  const rows = await getManyAcross<Record<string, unknown>>(
     getStorage().table,
-    tenantId,
-    ids.map((id) => keys.user(id)),
+    ids.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const people = new Map<string, DirectoryPerson>();
   for (const raw of rows.values()) {

@@ -12,7 +12,7 @@ import { getOptional, inParallel, MAX_BATCH, submitGroups } from './table';
 /**
  * One ingested item: the index rows that claim its id (pointers, in the tenant's index
  * partition) and the rows that store it (in one partition: the user's facts partition, or
- * the tenant partition for a remediation event). Each part is written in one transaction.
+ * its user partition for a remediation event). Each part is written in one transaction.
  */
 interface InsertGroup {
   userId: string;
@@ -195,10 +195,10 @@ export function remediationGroups(
     return {
       userId: r.userId,
       claim: [],
-      partitionKey: partitions.tenant(tenantId),
+      partitionKey: partitions.users(tenantId, r.userId),
       detectionIds: [],
       rows: [
-        create(tenantId, keys.action(r.userId, id), {
+        create(partitions.users(tenantId, r.userId), keys.action(r.userId, id), {
           rowType: 'action',
           id,
           kind: r.kind,

@@ -1,9 +1,19 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Key design of the one table, `riskloop`. Three kinds of partition per tenant:
+ * Key design of the one table, `riskloop`. Four kinds of partition per tenant:
  *
- * - `{tenantId}` — the tenant partition: everything that must change atomically with a
- *   user row (its actions, history, read projections, alert bookkeeping) plus the
- *   tenant's own rows. Its size follows the number of users, not the detection volume.
+ * - `{tenantId}` — the tenant partition: the tenant's own rows (profile, settings, role
+ *   assignments, notification log, alert window, digest claims). Small and rarely written.
+ * - `{tenantId}|u|{bucket}` — 16 user partitions (bucket = {@link bucketOf} the user id,
+ *   one hex digit): everything that must change atomically with a user row (its actions,
+ *   history, read projections, digest index row, pending alert). A user's rows are all in
+ *   one of them, so a rescore stays one transaction; a tenant's rescores spread over 16
+ *   partitions, so its write rate is not bounded by one partition's throughput, and each
+ *   partition holds 1/16 of the users (Azurite's cost per operation grows with the
+ *   partition). Lists over all users (riskyUsers, the digest's week, pending alerts) read
+ *   the same RowKey range of each of the 16 and merge by RowKey: the order is the one a
+ *   single partition would give.
  * - `{tenantId}|f|{userId}` — one facts partition per user: the user's detections and
  *   sign-ins with their derived state. The bulk of the data; each user's writes and
  *   reads stay in a small partition, and a tenant's ingestion rate is not bounded by
@@ -11,7 +21,7 @@
  * - `{tenantId}|i` — the index partition: id → user pointers (get by id, duplicate
  *   check across users) and the digest's sign-in index, written at ingestion.
  *
- * Facts and pointers are not in the tenant partition's transactions; they are written
+ * Facts and pointers are not in the user partitions' transactions; they are written
  * so that a crash at any point leaves nothing a retry cannot complete (see
  * shared/storage/ingest-store.ts), and the rescore derives everything else from them.
  *
@@ -22,35 +32,50 @@
  * | tenant    | `t|profile`                         | tenant: displayName, license (onboarded = exists)      |
  * | tenant    | `t|settings|{name}`                 | usersAtRiskAlert / weeklyDigest settings               |
  * | tenant    | `g|{assignmentId}`                  | directory role assignment                              |
- * | tenant    | `u|{userId}`                        | user: directory attributes + scoring state; its ETag is the user's lock |
- * | tenant    | `u|{userId}|a|{actionId}`           | accepted feedback action / remediation event           |
- * | tenant    | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
+ * | users     | `u|{userId}`                        | user: directory attributes + scoring state; its ETag is the user's lock |
+ * | users     | `u|{userId}|a|{actionId}`           | accepted feedback action / remediation event           |
+ * | users     | `u|{userId}|z|{time}|{n}`           | riskyUserHistoryItem                                   |
  * | facts     | `u|{userId}|d|{detectionId}`        | risk detection with its derived state                  |
  * | facts     | `u|{userId}|s|{requestId}`          | sign-in with its derived risk                          |
- * | tenant    | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range) |
- * | tenant    | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
- * | tenant    | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
+ * | users     | `r|{userId}`                        | risky-user read projection (riskyUsers list = one range per user partition, merged) |
+ * | users     | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
+ * | users     | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
  * | index     | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
  * | index     | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with its pointer) |
  * | tenant    | `n|{inverted time}|{id}`            | notification log, newest first                         |
  * | tenant    | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
- * | tenant    | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
- * | tenant    | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore; the user's latest one carries its current level) |
+ * | users     | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
+ * | users     | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore; the user's latest one carries its current level) |
  * | tenant    | `w|{weekId}`                        | the weekly digest's claim for one week (R-D4), ETag-checked |
  *
  * One more partition, `tenants`, lists every onboarded tenant (RowKey = tenant id), so the
  * digest's fan-out reads one partition instead of scanning the table. The digest reads
  * only the `x|…` rows of its week: its cost follows the week's data, not the history (R-D4).
  *
- * Rescoring one user reads two ranges: `u|{id}` up to (not incl.) `u|{id}|z` of the tenant
+ * Rescoring one user reads two ranges: `u|{id}` up to (not incl.) `u|{id}|z` of its user
  * partition (the user row and its actions, skipping the ever-growing history) and the
  * user's facts partition.
  */
 export const TABLE_NAME = 'riskloop';
 
+/** How many user partitions a tenant's users are spread over (see above): one per hex digit. */
+export const USER_BUCKETS = 16;
+
+/**
+ * The user partition of a user: the first hex digit of the SHA-1 of its id, so any ids
+ * (sequential, or differing in one character) spread evenly and every caller agrees.
+ */
+export function bucketOf(userId: string): string {
+  return createHash('sha1').update(userId).digest('hex').charAt(0);
+}
+
 /** The partitions of a tenant (see above). Tenant ids are GUIDs, so these never collide. */
 export const partitions = {
   tenant: (tenantId: string) => tenantId,
+  users: (tenantId: string, userId: string) => `${tenantId}|u|${bucketOf(userId)}`,
+  /** Every user partition of the tenant, in key order. */
+  userBuckets: (tenantId: string) =>
+    Array.from({ length: USER_BUCKETS }, (_, i) => `${tenantId}|u|${i.toString(16)}`),
   facts: (tenantId: string, userId: string) => `${tenantId}|f|${userId}`,
   /** Every facts partition of the tenant: PartitionKey ge `from` and lt `to`. */
   factsRange: (tenantId: string) => ({ from: `${tenantId}|f|`, to: `${tenantId}|f}` }),

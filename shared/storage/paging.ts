@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 
 export interface PageResult<T> {
   items: T[];
@@ -54,4 +54,77 @@ export function isContinuationOfTenant(encoded: string, tenantId: string): boole
   const payload = /^1!\d+!(.+)$/.exec(encoded)?.[1] ?? encoded;
   const candidates = [encoded, Buffer.from(payload, 'base64').toString('utf8')];
   return candidates.some((pk) => pk === tenantId || pk.startsWith(`${tenantId}|`));
+}
+
+/** Where a merged list resumes: the RowKey of the first row not yet returned, in every partition. */
+export interface MergedContinuation {
+  nextPartitionKey: string;
+  nextRowKey: string;
+}
+
+/**
+ * One page of the same RowKey range of several partitions, merged by RowKey: the order a
+ * single partition holding all those rows would give. Each partition is read a page at a
+ * time (at most `limit` rows per request, all partitions in parallel), so the cost follows
+ * the page, not the list. Resumes at `resumeAt` (inclusive). Stops, like {@link readPage},
+ * after {@link MAX_STORAGE_PAGES} storage pages beyond the first round, returning a short
+ * page. The continuation is the next RowKey; its partition is `continuationPartition`, one
+ * of the tenant's, so the skiptoken's tenant check holds (the RowKey alone says where to resume).
+ */
+export async function readMergedPage<T>(
+  table: TableClient,
+  partitionKeys: readonly string[],
+  range: { from: string; to: string },
+  extraFilter: string | undefined,
+  limit: number,
+  resumeAt: string | undefined,
+  continuationPartition: string,
+  keep: (row: Record<string, unknown>) => T | undefined,
+): Promise<{ items: T[]; continuation: MergedContinuation | undefined }> {
+  const from = resumeAt && resumeAt > range.from ? resumeAt : range.from;
+  const filterOf = (pk: string): string => {
+    const keyRange = odata`PartitionKey eq ${pk} and RowKey ge ${from} and RowKey lt ${range.to}`;
+    return extraFilter ? `${keyRange} and (${extraFilter})` : keyRange;
+  };
+  interface Stream {
+    /** Rows read and not yet merged, in RowKey order. */
+    rows: Array<Record<string, unknown> & { rowKey: string }>;
+    /** The partition's next storage pages; undefined once it is exhausted. */
+    pages: AsyncIterator<Array<Record<string, unknown>>> | undefined;
+  }
+  let rounds = 0;
+  const refill = async (stream: Stream): Promise<void> => {
+    while (stream.rows.length === 0 && stream.pages) {
+      const next = await stream.pages.next();
+      if (next.done) stream.pages = undefined;
+      else stream.rows.push(...(next.value as Stream['rows']));
+    }
+  };
+  const streams: Stream[] = partitionKeys.map((pk) => ({
+    rows: [],
+    pages: table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: filterOf(pk) } })
+      .byPage({ maxPageSize: limit }),
+  }));
+  await Promise.all(streams.map(refill));
+  rounds += 1;
+  const items: T[] = [];
+  for (;;) {
+    let head: Stream | undefined;
+    for (const s of streams)
+      if (s.rows.length > 0 && (!head || s.rows[0]!.rowKey < head.rows[0]!.rowKey)) head = s;
+    if (!head) return { items, continuation: undefined };
+    if (items.length >= limit || rounds > MAX_STORAGE_PAGES)
+      return {
+        items,
+        continuation: { nextPartitionKey: continuationPartition, nextRowKey: head.rows[0]!.rowKey },
+      };
+    const row = head.rows.shift()!;
+    const item = keep(row);
+    if (item !== undefined) items.push(item);
+    if (head.rows.length === 0 && head.pages) {
+      await refill(head);
+      rounds += 1;
+    }
+  }
 }

@@ -31,11 +31,11 @@ export function projectionKeys(userId: string, place: ProjectionPlace): string[]
 }
 
 /**
- * Writes the projection; copies filed under a previous time or level are removed. Those
+ * Writes the projection (in the user's partition); copies filed under a previous time or level are removed. Those
  * exist: they were written in the same transaction as the user row that holds that place.
  */
 export function projectionWrites(
-  tenantId: string,
+  partitionKey: string,
   projection: RiskyUserProjection,
   previous: ProjectionPlace | undefined,
 ): TransactionAction[] {
@@ -47,12 +47,12 @@ export function projectionWrites(
   const current = projectionKeys(projection.userId, projection);
   const writes: TransactionAction[] = current.map((rowKey) => [
     'upsert',
-    { partitionKey: tenantId, rowKey, ...entity },
+    { partitionKey, rowKey, ...entity },
     'Replace',
   ]);
   if (previous) {
     for (const rowKey of projectionKeys(projection.userId, previous)) {
-      if (!current.includes(rowKey)) writes.push(['delete', { partitionKey: tenantId, rowKey }]);
+      if (!current.includes(rowKey)) writes.push(['delete', { partitionKey, rowKey }]);
     }
   }
   return writes;
@@ -60,13 +60,13 @@ export function projectionWrites(
 
 /** Marks every copy `isProcessing` (a feedback action was accepted). */
 export function projectionProcessing(
-  tenantId: string,
+  partitionKey: string,
   userId: string,
   place: ProjectionPlace,
 ): TransactionAction[] {
   return projectionKeys(userId, place).map((rowKey) => [
     'update',
-    { partitionKey: tenantId, rowKey, isProcessing: true },
+    { partitionKey, rowKey, isProcessing: true },
     'Merge',
   ]);
 }

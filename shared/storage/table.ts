@@ -37,7 +37,7 @@ export async function getOptional<T extends object>(
   }
 }
 
-/** Point reads in flight at once for {@link getMany}. */
+/** Point reads in flight at once for {@link getMany} and {@link getManyAcross}. */
 const POINT_READ_CONCURRENCY = 16;
 
 /**
@@ -51,13 +51,48 @@ export async function getMany<T extends object>(
   partitionKey: string,
   rowKeys: readonly string[],
 ): Promise<Map<string, T & { rowKey: string; etag: string }>> {
-  const unique = [...new Set(rowKeys)];
-  const rows = await inParallel(unique, POINT_READ_CONCURRENCY, (rowKey) =>
-    getOptional<T & { rowKey: string }>(table, partitionKey, rowKey),
+  return getManyAcross<T>(
+    table,
+    rowKeys.map((rowKey) => ({ partitionKey, rowKey })),
   );
-  const found = new Map<string, T & { rowKey: string; etag: string }>();
-  for (const row of rows) if (row) found.set(row.rowKey, row);
-  return found;
+}
+
+/** {@link queryRange} over several partitions (read in parallel), merged by RowKey as one partition would list them. */
+export async function queryRanges<T extends object>(
+  table: TableClient,
+  partitionKeys: readonly string[],
+  range: { from: string; to: string },
+): Promise<Array<T & { partitionKey: string; rowKey: string; etag: string }>> {
+  const parts = await Promise.all(partitionKeys.map((pk) => queryRange<T>(table, pk, range)));
+  return parts.flat().sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+}
+
+/** {@link getMany} for keys spread over partitions: one point read per key; the result is keyed by RowKey (unique across them). */
+export async function getManyAcross<T extends object>(
+  table: TableClient,
+  rows: ReadonlyArray<{ partitionKey: string; rowKey: string }>,
+): Promise<Map<string, T & { rowKey: string; etag: string }>> {
+  const unique = [...new Map(rows.map((r) => [`${r.partitionKey}\n${r.rowKey}`, r])).values()];
+  const found = await inParallel(unique, POINT_READ_CONCURRENCY, (r) =>
+    getOptional<T & { rowKey: string }>(table, r.partitionKey, r.rowKey),
+  );
+  const result = new Map<string, T & { rowKey: string; etag: string }>();
+  for (const row of found) if (row) result.set(row.rowKey, row);
+  return result;
+}
+
+/** Groups of rows possibly in different partitions: each partition's groups go through {@link submitGroups}. */
+export async function submitGroupsByPartition(
+  table: TableClient,
+  groups: ReadonlyArray<ReadonlyArray<TransactionAction>>,
+): Promise<number> {
+  const byPartition = new Map<string, Array<ReadonlyArray<TransactionAction>>>();
+  for (const group of groups) {
+    const pk = (group[0]?.[1] as { partitionKey?: string } | undefined)?.partitionKey ?? '';
+    byPartition.set(pk, [...(byPartition.get(pk) ?? []), group]);
+  }
+  const sent = await inParallel([...byPartition.values()], 4, (g) => submitGroups(table, g));
+  return sent.reduce((sum, n) => sum + n, 0);
 }
 
 /**

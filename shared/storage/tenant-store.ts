@@ -9,9 +9,9 @@ import {
 } from '../domain/tenant';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
-import { keys } from './keys';
+import { keys, partitions } from './keys';
 import { primeSettings, settingsCached } from './settings-store';
-import { getOptional, queryRange, submitGroups } from './table';
+import { getOptional, queryRange, submitGroupsByPartition } from './table';
 
 const ProfileRow = z.object({ displayName: z.string(), license: License });
 
@@ -90,7 +90,7 @@ export async function importDirectory(
       [
         'upsert',
         {
-          partitionKey: tenantId,
+          partitionKey: partitions.users(tenantId, u.id),
           rowKey: keys.user(u.id),
           ...toEntity({
             rowType: 'user',
@@ -118,5 +118,5 @@ export async function importDirectory(
       ],
     ]),
   ];
-  await submitGroups(getStorage().table, rows);
+  await submitGroupsByPartition(getStorage().table, rows);
 }

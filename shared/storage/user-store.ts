@@ -50,7 +50,11 @@ export async function readUserSnapshot(tenantId: string, userId: string): Promis
 async function readRows(tenantId: string, userId: string): Promise<UserSnapshot> {
   const { table } = getStorage();
   const [state, facts] = await Promise.all([
-    queryRange<Record<string, unknown>>(table, partitions.tenant(tenantId), keys.userStateRange(userId)),
+    queryRange<Record<string, unknown>>(
+      table,
+      partitions.users(tenantId, userId),
+      keys.userStateRange(userId),
+    ),
     queryRange<Record<string, unknown>>(
       table,
       partitions.facts(tenantId, userId),
@@ -142,6 +146,7 @@ export async function commitRescore(
 ): Promise<number> {
   const { table } = getStorage();
   const userId = snapshot.facts.userId;
+  const userPartition = partitions.users(tenantId, userId);
   const identity = displayIdentity(snapshot);
   // Only detections whose derived state moved are written (names are joined at read time).
   const derived: TransactionAction[] = [
@@ -178,22 +183,22 @@ export async function commitRescore(
   const userAction: TransactionAction = snapshot.user
     ? [
         'update',
-        { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields },
+        { partitionKey: userPartition, rowKey: keys.user(userId), ...userFields },
         'Merge',
         { etag: snapshot.user.etag! },
       ]
-    : ['create', { partitionKey: tenantId, rowKey: keys.user(userId), ...userFields }];
+    : ['create', { partitionKey: userPartition, rowKey: keys.user(userId), ...userFields }];
   const final: TransactionAction[] = [
     userAction,
     ...plan.appliedActionIds.map((id): TransactionAction => [
       'update',
-      { partitionKey: tenantId, rowKey: keys.action(userId, id), appliedAt: now },
+      { partitionKey: userPartition, rowKey: keys.action(userId, id), appliedAt: now },
       'Merge',
     ]),
     ...plan.history.map((h): TransactionAction => [
       'upsert',
       {
-        partitionKey: tenantId,
+        partitionKey: userPartition,
         rowKey: keys.history(userId, h.key),
         ...toEntity({
           rowType: 'history',
@@ -216,7 +221,7 @@ export async function commitRescore(
     final.push([
       'upsert',
       {
-        partitionKey: tenantId,
+        partitionKey: userPartition,
         rowKey: keys.turnedRisky(now, userId),
         ...toEntity({ rowType: 'digestUser', userId, ...identity, at: now, riskLevel: plan.user.riskLevel }),
       },
@@ -226,14 +231,14 @@ export async function commitRescore(
     // The user's latest index row carries its current level, so the digest reads no other row.
     final.push([
       'upsert',
-      { partitionKey: tenantId, rowKey: snapshot.user.turnedRiskyKey, riskLevel: plan.user.riskLevel },
+      { partitionKey: userPartition, rowKey: snapshot.user.turnedRiskyKey, riskLevel: plan.user.riskLevel },
       'Merge',
     ]);
   }
   if (plan.user.riskState !== 'none' && plan.user.riskLastUpdatedDateTime) {
     final.push(
       ...projectionWrites(
-        tenantId,
+        userPartition,
         {
           userId,
           ...identity,

@@ -118,7 +118,7 @@ describe('R-F3 across partitions', () => {
     const u = userId(N, 7);
     // What a crash right after recording the action leaves: the action, no detection.
     await getStorage().table.createEntity({
-      partitionKey: partitions.tenant(T),
+      partitionKey: partitions.users(T, u),
       rowKey: keys.action(u, 'heal-1'),
       rowType: 'action',
       id: 'heal-1',
@@ -203,5 +203,85 @@ describe('the digest index carries the current level (R-D2, R-D4)', () => {
     expect(res.status).toBe(204);
     await settledAt('none');
     expect(await digestLevel()).toBe('none');
+  });
+});
+
+describe('user partitions: lists over all users merge the 16 partitions (SPEC §7 paging)', () => {
+  const M = 32;
+  const TM = tenantId(M);
+  let mReader: string;
+  const users = Array.from({ length: 12 }, (_, i) => userId(M, i + 3));
+  const levelOf = (i: number) => (['low', 'medium', 'high'] as const)[i % 3]!;
+
+  beforeAll(async () => {
+    await service.seed(tenantSeed(M, 'p2', 14));
+    mReader = await service.token({ tenantId: TM, objectId: userId(M, 2), wids: [SR] });
+    const mIngester = await service.token({ tenantId: TM, roles: ['IdentityRiskEvent.ReadWrite.All'] });
+    const res = await service.call(mIngester, 'POST', '/riskloop/riskDetections', {
+      value: users.map((u, i) => ({
+        ...detection(`merge-${i}`, u, levelOf(i)),
+        // Distinct times, in an order unrelated to the ids, so the ordered lists are checkable.
+        activityDateTime: new Date(Date.UTC(2026, 10, 20, 5, (i * 7) % 12)).toISOString(),
+      })),
+    });
+    expect(res.status).toBe(202);
+    await eventually(async () => {
+      const all = await pages('/identityProtection/riskyUsers?$top=500');
+      return all.length === users.length && all.every((u) => !u.isProcessing) ? true : undefined;
+    }, 60_000);
+  });
+
+  interface Listed {
+    id: string;
+    riskLevel: string;
+    riskLastUpdatedDateTime: string;
+    isProcessing: boolean;
+  }
+  async function pages(path: string): Promise<Listed[]> {
+    const seen: Listed[] = [];
+    let next: string | undefined = `${service.base}${path}`;
+    for (let n = 0; next && n < 50; n += 1) {
+      const res = await fetch(next, { headers: { authorization: `Bearer ${mReader}` } });
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { value: Listed[]; '@odata.nextLink'?: string };
+      seen.push(...page.value);
+      next = page['@odata.nextLink'];
+    }
+    expect(next).toBeUndefined();
+    return seen;
+  }
+
+  it('the users are spread over several user partitions, and the tenant partition holds none of their rows', async () => {
+    expect(new Set(users.map((u) => partitions.users(TM, u))).size).toBeGreaterThan(4);
+    const tenantRows: string[] = [];
+    for await (const row of getStorage().table.listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${TM}` },
+    }))
+      tenantRows.push(row.rowKey!);
+    expect(tenantRows.filter((k) => /^(u|r|ra|rd|rl|p|x)\|/.test(k))).toEqual([]);
+    for (const u of users) {
+      const row = await getStorage().table.getEntity(partitions.users(TM, u), keys.user(u));
+      expect(row.riskState).toBe('atRisk');
+    }
+  });
+
+  it('pages of 3 list every risky user once, in id order, as one partition would', async () => {
+    const listed = await pages('/identityProtection/riskyUsers?$top=3');
+    expect(listed.map((u) => u.id)).toEqual([...users].sort());
+  });
+
+  it('$orderby=riskLastUpdatedDateTime, both directions, stays ordered across pages', async () => {
+    const asc = await pages('/identityProtection/riskyUsers?$orderby=riskLastUpdatedDateTime&$top=5');
+    const desc = await pages('/identityProtection/riskyUsers?$orderby=riskLastUpdatedDateTime desc&$top=5');
+    expect(asc).toHaveLength(users.length);
+    expect(desc).toHaveLength(users.length);
+    const times = (list: Listed[]) => list.map((u) => u.riskLastUpdatedDateTime);
+    expect(times(asc)).toEqual([...times(asc)].sort());
+    expect(times(desc)).toEqual([...times(asc)].sort().reverse());
+  });
+
+  it("$filter=riskLevel eq 'high' reads the high users only, across partitions", async () => {
+    const high = await pages("/identityProtection/riskyUsers?$filter=riskLevel eq 'high'&$top=2");
+    expect(high.map((u) => u.id)).toEqual(users.filter((_u, i) => levelOf(i) === 'high').sort());
   });
 });

@@ -54,8 +54,8 @@ async function rowsOf(user: string, kind: 'a' | 'd' | 's'): Promise<Array<Record
   const rows: Array<Record<string, unknown>> = [];
   const from = `u|${user}|${kind}|`;
   const to = `u|${user}|${kind}}`;
-  // Actions are in the tenant partition; detections and sign-ins in the user's facts partition.
-  const partition = kind === 'a' ? tenantId(T) : partitions.facts(tenantId(T), user);
+  // Actions are in the user's partition; detections and sign-ins in its facts partition.
+  const partition = kind === 'a' ? partitions.users(tenantId(T), user) : partitions.facts(tenantId(T), user);
   for await (const row of table.listEntities<Record<string, unknown>>({
     queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to}` },
   })) {

@@ -169,7 +169,7 @@ describe('R-X6: storage stops and comes back during a run', () => {
     const unapplied = async (): Promise<string[]> => {
       const rows = new Map<string, Record<string, unknown>>();
       for await (const row of table.listEntities<Record<string, unknown>>({
-        // Every partition of the tenant: its own, its users' facts, its index (see keys.ts).
+        // Every partition of the tenant: its own, its user partitions, its users' facts, its index (see keys.ts).
         queryOptions: {
           filter: odata`PartitionKey ge ${tenantId(T)} and PartitionKey lt ${`${tenantId(T)}}`}`,
         },
