@@ -94,9 +94,13 @@ export function decodeSkipToken(token: string, expected: SkipTokenExpectation): 
   const invalid = (reason = ''): Error => badRequest(`Invalid $skiptoken${reason}`);
   if (token.length > queryLimits.maxSkipTokenLength || !base64url.test(token)) throw invalid();
 
+  // Only the exact encoding encodeSkipToken produces: a decoder that drops stray trailing
+  // bits or characters would accept an altered token as the original.
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.toString('base64url') !== token) throw invalid();
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw invalid();
   }

@@ -111,6 +111,20 @@ describe('$skiptoken tampering is a 400 (R-A1: never another tenant)', () => {
     expectBadRequest(() => decodeSkipToken(token, expected), 'Invalid $skiptoken');
   });
 
+  // Node's base64url decoder ignores a dangling last character: such a token decodes to the
+  // genuine JSON, but it is not the token that was issued.
+  it.each([1, 2, 3, 4, 5, 6])('rejects a genuine token with a character appended (%i before it)', (extra) => {
+    const genuine = encodeSkipToken({
+      tenantId: tenantA,
+      queryFingerprint: fingerprint,
+      continuation: { nextPartitionKey: `${tenantA}|u|0`, nextRowKey: `r|${'7'.repeat(extra)}` },
+    });
+    const ofTenantA = { ...expected, isTenantPartitionKey: (pk: string) => pk.startsWith(tenantA) };
+    expect(decodeSkipToken(genuine, ofTenantA).continuation?.nextRowKey).toBe(`r|${'7'.repeat(extra)}`);
+    for (const tampered of [`${genuine}x`, `${genuine}A`, `${genuine}=`])
+      expectBadRequest(() => decodeSkipToken(tampered, ofTenantA), 'Invalid $skiptoken');
+  });
+
   it(`rejects tokens longer than ${queryLimits.maxSkipTokenLength} characters`, () => {
     expectBadRequest(
       () => decodeSkipToken('A'.repeat(queryLimits.maxSkipTokenLength + 1), expected),
