@@ -95,7 +95,7 @@ export const keys = {
   signIn: (userId: string, requestId: string) => `u|${userId}|s|${requestId}`,
   history: (userId: string, key: string) => `u|${userId}|z|${key}`,
   historyRange: (userId: string) => ({ from: `u|${userId}|z|`, to: `u|${userId}|z}` }),
-  /** In the tenant partition: the user row and its actions, without history. */
+  /** In the user's partition: the user row and its actions, without history. */
   userStateRange: (userId: string) => ({ from: `u|${userId}`, to: `u|${userId}|z` }),
   /** In a facts partition: the user's detections and sign-ins. */
   userFactsRange: (userId: string) => ({ from: `u|${userId}|`, to: `u|${userId}}` }),

@@ -67,9 +67,10 @@ export interface MergedContinuation {
  * single partition holding all those rows would give. Each partition is read a page at a
  * time (at most `limit` rows per request, all partitions in parallel), so the cost follows
  * the page, not the list. Resumes at `resumeAt` (inclusive). Stops, like {@link readPage},
- * after {@link MAX_STORAGE_PAGES} storage pages beyond the first round, returning a short
- * page. The continuation is the next RowKey; its partition is `continuationPartition`, one
- * of the tenant's, so the skiptoken's tenant check holds (the RowKey alone says where to resume).
+ * after {@link MAX_STORAGE_PAGES} storage pages beyond each partition's first, returning
+ * a short page (rows the post-filter `keep` rejects cost reads). The continuation is the
+ * next RowKey; its partition is `continuationPartition`, one of the tenant's, so the
+ * skiptoken's tenant check holds (the RowKey alone says where to resume).
  */
 export async function readMergedPage<T>(
   table: TableClient,
@@ -92,12 +93,18 @@ export async function readMergedPage<T>(
     /** The partition's next storage pages; undefined once it is exhausted. */
     pages: AsyncIterator<Array<Record<string, unknown>>> | undefined;
   }
-  let rounds = 0;
+  // Storage pages read: the first of each partition, then at most MAX_STORAGE_PAGES more.
+  let pagesRead = 0;
+  const budget = partitionKeys.length + MAX_STORAGE_PAGES;
   const refill = async (stream: Stream): Promise<void> => {
     while (stream.rows.length === 0 && stream.pages) {
       const next = await stream.pages.next();
-      if (next.done) stream.pages = undefined;
-      else stream.rows.push(...(next.value as Stream['rows']));
+      if (next.done) {
+        stream.pages = undefined;
+      } else {
+        pagesRead += 1;
+        stream.rows.push(...(next.value as Stream['rows']));
+      }
     }
   };
   const streams: Stream[] = partitionKeys.map((pk) => ({
@@ -107,24 +114,24 @@ export async function readMergedPage<T>(
       .byPage({ maxPageSize: limit }),
   }));
   await Promise.all(streams.map(refill));
-  rounds += 1;
   const items: T[] = [];
+  let taken = 0;
   for (;;) {
     let head: Stream | undefined;
     for (const s of streams)
       if (s.rows.length > 0 && (!head || s.rows[0]!.rowKey < head.rows[0]!.rowKey)) head = s;
     if (!head) return { items, continuation: undefined };
-    if (items.length >= limit || rounds > MAX_STORAGE_PAGES)
+    // Over budget, a page ends short, but never before taking a row: a client following
+    // nextLinks always moves on.
+    if (items.length >= limit || (pagesRead >= budget && taken > 0))
       return {
         items,
         continuation: { nextPartitionKey: continuationPartition, nextRowKey: head.rows[0]!.rowKey },
       };
     const row = head.rows.shift()!;
+    taken += 1;
     const item = keep(row);
     if (item !== undefined) items.push(item);
-    if (head.rows.length === 0 && head.pages) {
-      await refill(head);
-      rounds += 1;
-    }
+    if (head.rows.length === 0 && head.pages) await refill(head);
   }
 }

@@ -87,8 +87,12 @@ export async function submitGroupsByPartition(
   groups: ReadonlyArray<ReadonlyArray<TransactionAction>>,
 ): Promise<number> {
   const byPartition = new Map<string, Array<ReadonlyArray<TransactionAction>>>();
+  const partitionOf = (action: TransactionAction): string =>
+    (action[1] as { partitionKey?: string }).partitionKey ?? '';
   for (const group of groups) {
-    const pk = (group[0]?.[1] as { partitionKey?: string } | undefined)?.partitionKey ?? '';
+    const pk = group[0] ? partitionOf(group[0]) : '';
+    if (group.some((action) => partitionOf(action) !== pk))
+      throw new Error('a group of rows spans partitions: it cannot be one transaction');
     byPartition.set(pk, [...(byPartition.get(pk) ?? []), group]);
   }
   const sent = await inParallel([...byPartition.values()], 4, (g) => submitGroups(table, g));

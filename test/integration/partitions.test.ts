@@ -1,9 +1,10 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDigestContent } from '../../shared/domain/digest';
 import { getStorage, queues } from '../../shared/storage/clients';
 import { readDigestWeek } from '../../shared/storage/digest-store';
 import { keys, partitions } from '../../shared/storage/keys';
+import { readMergedPage } from '../../shared/storage/paging';
 import { enqueue } from '../../shared/storage/queue';
 import { eventually, startService, type TestService } from '../helpers/service';
 import { SA, SR, tenantId, tenantSeed, userId } from '../helpers/tenants';
@@ -226,9 +227,12 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
     });
     expect(res.status).toBe(202);
     await eventually(async () => {
-      const all = await pages('/identityProtection/riskyUsers?$top=500');
+      const res = await fetch(`${service.base}/identityProtection/riskyUsers?$top=500`, {
+        headers: { authorization: `Bearer ${mReader}` },
+      });
+      const all = ((await res.json()) as { value: Listed[] }).value;
       return all.length === users.length && all.every((u) => !u.isProcessing) ? true : undefined;
-    }, 60_000);
+    }, 50_000);
   });
 
   interface Listed {
@@ -237,7 +241,10 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
     riskLastUpdatedDateTime: string;
     isProcessing: boolean;
   }
+  /** Every page of a list; each but the last is full (`$top`), the last is not empty (no trailing empty page). */
   async function pages(path: string): Promise<Listed[]> {
+    const top = Number(new URL(path, 'http://x').searchParams.get('$top'));
+    const sizes: number[] = [];
     const seen: Listed[] = [];
     let next: string | undefined = `${service.base}${path}`;
     for (let n = 0; next && n < 50; n += 1) {
@@ -245,9 +252,12 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
       expect(res.status).toBe(200);
       const page = (await res.json()) as { value: Listed[]; '@odata.nextLink'?: string };
       seen.push(...page.value);
+      sizes.push(page.value.length);
       next = page['@odata.nextLink'];
     }
     expect(next).toBeUndefined();
+    expect(sizes.slice(0, -1).every((size) => size === top)).toBe(true);
+    expect(sizes.at(-1)).toBeGreaterThan(0);
     return seen;
   }
 
@@ -275,6 +285,8 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
     const desc = await pages('/identityProtection/riskyUsers?$orderby=riskLastUpdatedDateTime desc&$top=5');
     expect(asc).toHaveLength(users.length);
     expect(desc).toHaveLength(users.length);
+    expect(asc.map((u) => u.id).sort()).toEqual([...users].sort());
+    expect(desc.map((u) => u.id).sort()).toEqual([...users].sort());
     const times = (list: Listed[]) => list.map((u) => u.riskLastUpdatedDateTime);
     expect(times(asc)).toEqual([...times(asc)].sort());
     expect(times(desc)).toEqual([...times(asc)].sort().reverse());
@@ -283,5 +295,68 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
   it("$filter=riskLevel eq 'high' reads the high users only, across partitions", async () => {
     const high = await pages("/identityProtection/riskyUsers?$filter=riskLevel eq 'high'&$top=2");
     expect(high.map((u) => u.id)).toEqual(users.filter((_u, i) => levelOf(i) === 'high').sort());
+  });
+});
+
+describe('readMergedPage on real partitions', () => {
+  const partitionsOf = ['merge-test|0', 'merge-test|1', 'merge-test|2'];
+  // 30 rows over 3 partitions, interleaved by RowKey; every third is "kept".
+  const rowKeys = Array.from({ length: 30 }, (_, i) => `k|${String(i).padStart(2, '0')}`);
+
+  beforeAll(async () => {
+    for (const [p, partitionKey] of partitionsOf.entries())
+      await getStorage().table.submitTransaction(
+        rowKeys
+          .filter((_k, i) => i % 3 === p)
+          .map((rowKey): TransactionAction => [
+            'create',
+            { partitionKey, rowKey, n: Number(rowKey.slice(2)) },
+          ]),
+      );
+  });
+
+  async function follow(
+    limit: number,
+    keep: (n: number) => boolean,
+  ): Promise<{ items: number[]; pages: number[] }> {
+    const items: number[] = [];
+    const pages: number[] = [];
+    let resumeAt: string | undefined;
+    for (let call = 0; call < 100; call += 1) {
+      const page = await readMergedPage(
+        getStorage().table,
+        partitionsOf,
+        { from: 'k|', to: 'k}' },
+        undefined,
+        limit,
+        resumeAt,
+        partitionsOf[0]!,
+        (row) => (keep(row.n as number) ? (row.n as number) : undefined),
+      );
+      items.push(...page.items);
+      pages.push(page.items.length);
+      if (!page.continuation) return { items, pages };
+      resumeAt = page.continuation.nextRowKey;
+    }
+    throw new Error('no end after 100 pages');
+  }
+
+  it('merges the partitions in RowKey order, each row once, across pages', async () => {
+    const { items, pages } = await follow(4, () => true);
+    expect(items).toEqual(rowKeys.map((_k, i) => i));
+    expect(pages).toEqual([4, 4, 4, 4, 4, 4, 4, 2]);
+  });
+
+  it('rows the post-filter rejects are read past, not lost or repeated', async () => {
+    const { items } = await follow(3, (n) => n % 7 === 0);
+    expect(items).toEqual([0, 7, 14, 21, 28]);
+  });
+
+  it('a selective post-filter ends pages short after the request budget, and paging still completes', async () => {
+    // One row per storage page: 30 reads for one match; each call may make 3 + 10 requests.
+    const { items, pages } = await follow(1, (n) => n === 29);
+    expect(items).toEqual([29]);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.slice(0, -1).every((size) => size === 0)).toBe(true);
   });
 });
