@@ -34,3 +34,22 @@ export function decideAlert(input: AlertInput): AlertDecision {
   }
   return { qualifies: true, activityDateTime: newest };
 }
+
+/**
+ * When a window closes (R-E5): its length after it opened — when the first user waiting in
+ * it qualified —, and never sooner than its length after the previous email was accepted,
+ * so a tenant gets at most one email per window length.
+ */
+export function windowClosesAt(openedAt: Date, lastSentAt: string | undefined, lengthMs: number): Date {
+  const afterLast = lastSentAt === undefined ? 0 : Date.parse(lastSentAt) + lengthMs;
+  return new Date(Math.max(openedAt.getTime() + lengthMs, afterLast));
+}
+
+/**
+ * Whole seconds to hide a queue message that is due at `due` (a queue's visibility
+ * timeout counts whole seconds): rounded down, so the message arrives at most a second
+ * early (the sender waits out the rest) rather than up to a second late.
+ */
+export function visibilityDelaySeconds(due: Date, now: Date): number {
+  return Math.max(0, Math.floor((due.getTime() - now.getTime()) / 1000));
+}

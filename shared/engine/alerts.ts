@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config';
-import { decideAlert } from '../domain/alert-rules';
+import { decideAlert, visibilityDelaySeconds, windowClosesAt } from '../domain/alert-rules';
 import type { AlertWindowMessage } from '../domain/messages';
 import { resolveRecipients } from '../domain/recipients';
 import { isLicensed } from '../domain/tenant';
@@ -43,6 +43,14 @@ import type { RescoreHook } from './rescore-user';
 
 /** A window still `open` or `sending` this long after it should have closed was abandoned by a crashed worker. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
+/**
+ * A window's message may arrive this much before the window closes: its visibility delay
+ * is rounded down to whole seconds, and another instance's clock may differ a little. The
+ * sender waits out the rest instead of putting the message back for at least a second.
+ */
+const MAX_EARLY_MS = 1_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function windowMs(): number {
   return getConfig().ALERT_WINDOW_SECONDS * 1000;
@@ -77,10 +85,7 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
     return decision.reason === 'notNewer'
       ? {
           ...none,
-          afterCommit: async () => {
-            if ((await readPendingAlerts(tenantId)).length > 0)
-              await ensureAlertWindow(tenantId, new Date(now));
-          },
+          afterCommit: () => openWindowForWaiting(tenantId, new Date()),
         }
       : none;
   }
@@ -97,7 +102,7 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
         activityDateTime: decision.activityDateTime,
       }),
     ],
-    afterCommit: () => ensureAlertWindow(tenantId, new Date(now)),
+    afterCommit: () => ensureAlertWindow(tenantId, new Date(), new Date(now)),
   };
 };
 
@@ -110,23 +115,22 @@ function isLive(row: WindowRow, now: Date): boolean {
 
 /**
  * Opens a window unless one is open (R-E5: the window opens when a user qualifies and no
- * window is open). The message goes first: if opening then loses a race, the message
- * names a window that never existed and the sender drops it.
+ * window is open). `openedAt` is when the first user waiting in it qualified, which is
+ * earlier than `now` for a user who qualified while the previous window was being sent.
+ * The message goes first: if opening then loses a race, the message names a window that
+ * never existed and the sender drops it.
  */
-export async function ensureAlertWindow(tenantId: string, now: Date): Promise<void> {
+export async function ensureAlertWindow(tenantId: string, now: Date, openedAt: Date = now): Promise<void> {
   const current = await readWindow(tenantId);
   if (current && isLive(current, now)) return;
-  const length = windowMs();
-  const lastSent = current?.lastSentAt ? Date.parse(current.lastSentAt) : 0;
-  // At most one email per window length, counted from the previous email.
-  const closesAt = new Date(Math.max(now.getTime() + length, lastSent + length));
+  const closesAt = windowClosesAt(openedAt, current?.lastSentAt, windowMs());
   const windowId = randomUUID();
   const message: AlertWindowMessage = { type: 'alertWindow', tenantId, windowId };
-  await enqueue(queues.alerts, message, Math.max(1, Math.ceil((closesAt.getTime() - now.getTime()) / 1000)));
+  await enqueue(queues.alerts, message, visibilityDelaySeconds(closesAt, now));
   await replaceWindow(tenantId, current, {
     state: 'open',
     windowId,
-    openedAt: now.toISOString(),
+    openedAt: openedAt.toISOString(),
     closesAt: closesAt.toISOString(),
     ...(current?.lastSentAt ? { lastSentAt: current.lastSentAt } : {}),
   });
@@ -135,6 +139,14 @@ export async function ensureAlertWindow(tenantId: string, now: Date): Promise<vo
 export type AlertWindowOutcome =
   | { outcome: 'stale' | 'duplicate' | 'notYet' | 'lostClaim' | 'empty' }
   | { outcome: 'sent' | 'written' | 'failed' | 'noRecipients'; users: number; recipients: number };
+
+/** Opens a window for the users still waiting (if any), from when the first of them qualified. */
+async function openWindowForWaiting(tenantId: string, now: Date): Promise<void> {
+  const waiting = await readPendingAlerts(tenantId);
+  if (waiting.length === 0) return;
+  const first = waiting.map((p) => p.qualifiedAt).reduce((a, b) => (a < b ? a : b));
+  await ensureAlertWindow(tenantId, now, new Date(Math.min(Date.parse(first), now.getTime())));
+}
 
 /** Latest entry per user: a user who qualified twice in one window is named once, at the latest level. */
 function usersOf(pending: readonly PendingAlertRow[]): Notification['users'] {
@@ -152,20 +164,23 @@ function usersOf(pending: readonly PendingAlertRow[]): Notification['users'] {
 export async function sendAlertWindow(
   message: AlertWindowMessage,
   now = new Date(),
-  options: { finalDelivery?: boolean } = {},
+  options: { finalDelivery?: boolean; clock?: () => Date } = {},
 ): Promise<AlertWindowOutcome> {
   const { tenantId } = message;
+  const clock = options.clock ?? (() => new Date());
   let window = await readWindow(tenantId);
   if (!window || window.windowId !== message.windowId) return { outcome: 'stale' };
   if (window.state === 'closed') return { outcome: 'duplicate' };
   if (window.state === 'open') {
-    if (now.getTime() < Date.parse(window.closesAt) - 250) {
-      await enqueue(
-        queues.alerts,
-        message,
-        Math.max(1, Math.ceil((Date.parse(window.closesAt) - now.getTime()) / 1000)),
-      );
+    const closesAt = new Date(window.closesAt);
+    const early = closesAt.getTime() - now.getTime();
+    if (early > MAX_EARLY_MS) {
+      await enqueue(queues.alerts, message, visibilityDelaySeconds(closesAt, now));
       return { outcome: 'notYet' };
+    }
+    if (early > 0) {
+      await sleep(early);
+      now = closesAt;
     }
     const claimed: Omit<WindowRow, 'etag'> = {
       ...window,
@@ -197,13 +212,20 @@ export async function sendAlertWindow(
   } else {
     outcome = await deliver(tenantId, window, key, pending, now, options.finalDelivery === true);
   }
+  // The next window counts from here: SendGrid has accepted the email (or there was none).
+  const sentAt = clock();
   await deletePendingAlerts(tenantId, covered);
   const latest = await readWindow(tenantId);
   if (latest && latest.windowId === window.windowId) {
-    await replaceWindow(tenantId, latest, { ...latest, state: 'closed', lastSentAt: now.toISOString() });
+    await replaceWindow(tenantId, latest, {
+      ...latest,
+      state: 'closed',
+      lastSentAt: sentAt.toISOString(),
+    });
   }
-  // Users who qualified while this window was being sent wait for the next one.
-  if ((await readPendingAlerts(tenantId)).length > 0) await ensureAlertWindow(tenantId, new Date());
+  // Users who qualified while this window was being sent wait in the next one, which
+  // opened when the first of them qualified.
+  await openWindowForWaiting(tenantId, clock());
   return outcome;
 }
 

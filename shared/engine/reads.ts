@@ -23,7 +23,7 @@ import {
 import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
 import { keys, partitions } from '../storage/keys';
-import { notificationOf } from '../storage/notification-store';
+import { allUsers, morePieces, notificationOf, type Notification } from '../storage/notification-store';
 import { isContinuationOfTenant, readMergedPage, readPage, type MergedContinuation } from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
 import { getManyAcross, getOptional } from '../storage/table';
@@ -115,9 +115,28 @@ export function listNotifications(req: ListRequest): Promise<GraphCollection> {
   return listCollection(req, notificationsQuery, 'riskloop/notifications', (query) => {
     const pushed =
       query.filter && compileToTableFilter(query.filter, notificationColumns, { maxComparisons: 10 });
+    // Entries whose users continue in piece rows (a burst's alert), with their row keys.
+    const continued = new Map<Record<string, unknown>, string>();
     return {
       filter: tableFilter(req.tenant.id, keys.notificationsRange, 'notification', pushed),
-      toEntity: (row) => ({ ...notificationOf(row) }),
+      toEntity: (row) => {
+        const entity = { ...notificationOf(row) };
+        if (morePieces(row)) continued.set(entity, String(row.rowKey));
+        return entity;
+      },
+      enrich: async (items) => {
+        await Promise.all(
+          items.flatMap((item) => {
+            const rowKey = continued.get(item);
+            if (rowKey === undefined) return [];
+            return [
+              allUsers(req.tenant.id, rowKey, item.users as Notification['users']).then((users) => {
+                item.users = users;
+              }),
+            ];
+          }),
+        );
+      },
     };
   });
 }

@@ -43,6 +43,7 @@ import { createHash } from 'node:crypto';
  * | index     | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
  * | index     | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with its pointer) |
  * | tenant    | `n|{inverted time}|{id}`            | notification log, newest first                         |
+ * | tenant    | `nu|{inverted time}|{id}|{piece}`   | the users of a notification too long for its own row (pieces 2, 3, …) |
  * | tenant    | `t|alertWindow`                     | the tenant's alert aggregation window (R-E5), ETag-checked |
  * | users     | `p|{qualified at}|{userId}`         | a user waiting in the open alert window; written with the rescore that qualified it |
  * | users     | `x|u|{time}|{userId}`               | digest index: the user turned atRisk/confirmedCompromised at that time (written by the rescore; the user's latest one carries its current level) |
@@ -113,6 +114,13 @@ export const keys = {
   signInPointer: (id: string) => `i|s|${id}`,
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
   notificationsRange: { from: 'n|', to: 'n}' },
+  /** Piece `n` (from 2) of a notification's users; outside the log's range, so the log never lists it. */
+  notificationUsers: (notificationKey: string, piece: number) =>
+    `nu${notificationKey.slice(1)}|${String(piece).padStart(4, '0')}`,
+  notificationUsersRange: (notificationKey: string) => ({
+    from: `nu${notificationKey.slice(1)}|`,
+    to: `nu${notificationKey.slice(1)}}`,
+  }),
   alertWindow: 't|alertWindow',
   turnedRisky: (at: string, userId: string) => `x|u|${at}|${userId}`,
   turnedRiskyRange: (from: string, to: string) => ({ from: `x|u|${from}`, to: `x|u|${to}` }),
@@ -136,7 +144,8 @@ export type RowType =
   | 'history'
   | 'riskyUser'
   | 'pointer'
-  | 'notification';
+  | 'notification'
+  | 'notificationUsers';
 
 /** A fixed-width key that sorts newest first (Table Storage only scans ascending). */
 export function invertedTime(iso: string): string {

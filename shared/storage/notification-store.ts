@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { invertedTime, keys } from './keys';
-import { getOptional } from './table';
+import { getOptional, queryRange } from './table';
 
 /** One entry of the notification log (GET /riskloop/notifications). */
 export const Notification = z.object({
@@ -33,24 +33,85 @@ const NotificationRow = z.object({
   outcome: Notification.shape.outcome,
   reason: z.string().optional(),
   period: z.string().optional(),
+  /** How many pieces the users are stored in: this row's, then `nu|…` rows (absent: one). */
+  userPieces: z.number().int().min(1).optional(),
 });
+
+/**
+ * A string property holds at most 32K UTF-16 characters (64 KiB), and an entity 1 MiB. An
+ * alert for a burst names thousands of users, so the users are stored in pieces below that.
+ */
+const MAX_PIECE_CHARS = 30_000;
+/** Piece rows per transaction: each may be ~30K characters, and a transaction carries at most 4 MiB. */
+const PIECES_PER_TRANSACTION = 20;
+
+/** The users as JSON arrays of whole users, each short enough for one string property. */
+export function userPieces(users: Notification['users']): string[] {
+  const pieces: string[] = [];
+  let current: string[] = [];
+  let length = 2;
+  for (const user of users) {
+    const json = JSON.stringify(user);
+    if (current.length > 0 && length + json.length + 1 > MAX_PIECE_CHARS) {
+      pieces.push(`[${current.join(',')}]`);
+      current = [];
+      length = 2;
+    }
+    current.push(json);
+    length += json.length + 1;
+  }
+  pieces.push(`[${current.join(',')}]`);
+  return pieces;
+}
 
 export function notificationKey(dateTime: string, id: string): string {
   return keys.notification(invertedTime(dateTime), id);
 }
 
+/**
+ * Writes a log entry. Users beyond the first piece go to their own rows first, so the
+ * entry (the row the log lists) never names pieces that are not there; rewriting an entry
+ * rewrites the same pieces.
+ */
 export async function putNotification(tenantId: string, rowKey: string, n: Notification): Promise<void> {
-  await getStorage().table.upsertEntity(
-    { partitionKey: tenantId, rowKey, rowType: 'notification', ...toEntity(n) },
+  const { table } = getStorage();
+  const [first, ...rest] = userPieces(n.users);
+  for (let i = 0; i < rest.length; i += PIECES_PER_TRANSACTION) {
+    await table.submitTransaction(
+      rest.slice(i, i + PIECES_PER_TRANSACTION).map((users, j) => [
+        'upsert',
+        {
+          partitionKey: tenantId,
+          rowKey: keys.notificationUsers(rowKey, i + j + 2),
+          rowType: 'notificationUsers',
+          users,
+        },
+        'Replace',
+      ]),
+    );
+  }
+  await table.upsertEntity(
+    {
+      partitionKey: tenantId,
+      rowKey,
+      rowType: 'notification',
+      ...toEntity({ ...n, users: undefined }),
+      users: first!,
+      ...(rest.length > 0 ? { userPieces: rest.length + 1 } : {}),
+    },
     'Replace',
   );
 }
 
 export async function getNotification(tenantId: string, rowKey: string): Promise<Notification | undefined> {
   const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, rowKey);
-  return row ? notificationOf(row) : undefined;
+  if (!row) return undefined;
+  const n = notificationOf(row);
+  if (morePieces(row)) n.users = await allUsers(tenantId, rowKey, n.users);
+  return n;
 }
 
+/** A log row as an entry, with the users of its own row only: see {@link morePieces}. */
 export function notificationOf(row: Record<string, unknown>): Notification {
   const r = NotificationRow.parse(row);
   return Notification.parse({
@@ -59,4 +120,24 @@ export function notificationOf(row: Record<string, unknown>): Notification {
     users: JSON.parse(r.users) as unknown,
     period: r.period ? (JSON.parse(r.period) as unknown) : undefined,
   });
+}
+
+/** Whether a log row's users continue in piece rows. */
+export function morePieces(row: Record<string, unknown>): boolean {
+  return (NotificationRow.shape.userPieces.parse(row.userPieces) ?? 1) > 1;
+}
+
+/** An entry's users: those of its row (`first`), then those of its piece rows, in order. */
+export async function allUsers(
+  tenantId: string,
+  rowKey: string,
+  first: Notification['users'],
+): Promise<Notification['users']> {
+  const rows = await queryRange<{ users: string }>(
+    getStorage().table,
+    tenantId,
+    keys.notificationUsersRange(rowKey),
+  );
+  const users = rows.flatMap((r) => Notification.shape.users.parse(JSON.parse(r.users)));
+  return [...first, ...users];
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decideAlert, type AlertInput } from '../../../shared/domain/alert-rules';
+import {
+  decideAlert,
+  visibilityDelaySeconds,
+  windowClosesAt,
+  type AlertInput,
+} from '../../../shared/domain/alert-rules';
 
 const base: AlertInput = {
   licensed: true,
@@ -65,5 +70,26 @@ describe('alert qualification (SPEC §5)', () => {
       qualifies: false,
       reason: 'notNewer',
     });
+  });
+});
+
+describe('alert window timing (SPEC §5)', () => {
+  const at = (s: string) => new Date(`2026-11-20T05:00:${s}Z`);
+
+  it('R-E5: a window closes 5 s after the first user in it qualified', () => {
+    expect(windowClosesAt(at('10.250'), undefined, 5000)).toEqual(at('15.250'));
+    expect(windowClosesAt(at('10.250'), at('01.000').toISOString(), 5000)).toEqual(at('15.250'));
+  });
+
+  it('R-E5: … and never sooner than 5 s after the previous email, whenever its first user qualified', () => {
+    // Qualified at :10.25 while the previous email (accepted at :12) was being sent.
+    expect(windowClosesAt(at('10.250'), at('12.000').toISOString(), 5000)).toEqual(at('17.000'));
+  });
+
+  it('R-E5: the window message is hidden whole seconds, rounded down (it must not arrive late)', () => {
+    expect(visibilityDelaySeconds(at('15.999'), at('10.000'))).toBe(5);
+    expect(visibilityDelaySeconds(at('15.000'), at('10.000'))).toBe(5);
+    expect(visibilityDelaySeconds(at('10.600'), at('10.000'))).toBe(0);
+    expect(visibilityDelaySeconds(at('09.000'), at('10.000'))).toBe(0); // already due
   });
 });

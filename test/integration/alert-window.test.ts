@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfigForTests } from '../../shared/config';
+import { loadSeed } from '../../shared/engine/seed';
+import { ensureAlertWindow, sendAlertWindow } from '../../shared/engine/alerts';
+import { listNotifications } from '../../shared/engine/reads';
+import { pendingAlertWrite, readWindow } from '../../shared/storage/alert-store';
+import { ensureStorage, getStorage } from '../../shared/storage/clients';
+import { getNotification } from '../../shared/storage/notification-store';
+import { submitGroupsByPartition } from '../../shared/storage/table';
+import { getTenant } from '../../shared/storage/tenant-store';
+import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import { startSendGridCapture, type SendGridCapture } from '../helpers/sendgrid-capture';
+import { tenantId, tenantSeed, userId } from '../helpers/tenants';
+
+/**
+ * The alert window's timing (R-E5), driven directly against a real Azurite and the real
+ * @sendgrid/mail aimed at the capture server. No local host runs here, so nothing else
+ * takes the alerts queue's messages: each test calls the sender itself, at a chosen moment.
+ */
+let azurite: AzuriteInstance;
+let capture: SendGridCapture;
+let dir: string;
+let next = 60;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-window-'));
+  azurite = await startAzurite();
+  capture = await startSendGridCapture();
+  Object.assign(process.env, {
+    AzureWebJobsStorage: azurite.connectionString,
+    SENDGRID_API_KEY: 'SG.window-test-key',
+    SENDGRID_BASE_URL: capture.url,
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    ALERT_WINDOW_SECONDS: '5',
+  });
+  resetConfigForTests();
+  await ensureStorage();
+});
+afterAll(async () => {
+  await capture?.stop();
+  await azurite?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function newTenant(): Promise<{ n: number; id: string }> {
+  const n = (next += 1);
+  await loadSeed(tenantSeed(n, 'p2', 6));
+  return { n, id: tenantId(n) };
+}
+
+const waiting = (tenant: { n: number; id: string }, user: number, at: Date) =>
+  pendingAlertWrite(tenant.id, {
+    userId: userId(tenant.n, user),
+    userPrincipalName: `user${user}@t${tenant.n}.example`,
+    // Long names, as a directory may have them: they make the log entry long too.
+    displayName: `User ${user} ${'of a department with a very long name '.repeat(3)}`,
+    riskLevel: 'high',
+    qualifiedAt: at.toISOString(),
+    activityDateTime: '2026-11-20T05:10:00.000Z',
+  });
+
+async function qualify(tenant: { n: number; id: string }, user: number, at: Date): Promise<void> {
+  await getStorage().table.submitTransaction([waiting(tenant, user, at)]);
+}
+
+const forTenant = (n: number) =>
+  capture.requests.filter((r) => JSON.stringify(r.body).includes(`Tenant ${n}`));
+
+describe('alert window timing (SPEC §5)', () => {
+  it('R-E5: a message that arrives less than a second early is sent at the close, not put back', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 4_400);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    expect(window).toMatchObject({ state: 'open', openedAt: opened.toISOString() });
+    expect(Date.parse(window.closesAt)).toBe(opened.getTime() + 5_000);
+
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 1 });
+    const [mail] = forTenant(t.n);
+    expect(mail!.receivedAt).toBeGreaterThanOrEqual(Date.parse(window.closesAt));
+    expect((await readWindow(t.id))!.state).toBe('closed');
+  });
+
+  it('R-E5: a user who qualifies while an email is being sent gets a window from their own qualification, ≥ 5 s after that email', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const first = (await readWindow(t.id))!;
+
+    // SendGrid takes 1.5 s to accept; user 4 qualifies as the request arrives, after the
+    // sender has read who is waiting.
+    capture.script([{ status: 202, delayMs: 1_500 }]);
+    let secondQualified: Date | undefined;
+    const during = (async () => {
+      const until = Date.now() + 10_000;
+      while (forTenant(t.n).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      secondQualified = new Date();
+      await qualify(t, 4, secondQualified);
+    })();
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: first.windowId });
+    await during;
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 1 });
+    const [mail] = forTenant(t.n);
+    expect(JSON.stringify(mail!.body)).not.toContain(`user4@t${t.n}.example`);
+
+    const second = (await readWindow(t.id))!;
+    expect(second.windowId).not.toBe(first.windowId);
+    expect(second.state).toBe('open');
+    // It opened when user 4 qualified, not when the sender finished…
+    expect(second.openedAt).toBe(secondQualified!.toISOString());
+    // …and the previous email counts from SendGrid's acceptance, not from the claim.
+    const accepted = mail!.receivedAt + 1_500;
+    expect(Date.parse(second.lastSentAt!)).toBeGreaterThanOrEqual(accepted);
+    expect(Date.parse(second.closesAt)).toBe(
+      Math.max(secondQualified!.getTime() + 5_000, Date.parse(second.lastSentAt!) + 5_000),
+    );
+
+    const sent = await sendAlertWindow(
+      { type: 'alertWindow', tenantId: t.id, windowId: second.windowId },
+      new Date(Date.parse(second.closesAt)),
+    );
+    expect(sent).toMatchObject({ outcome: 'sent', users: 1 });
+    const emails = forTenant(t.n);
+    expect(emails).toHaveLength(2);
+    expect(JSON.stringify(emails[1]!.body)).toContain(`user4@t${t.n}.example`);
+  });
+
+  it('R-E5: a burst of 1,500 users in one window is one email, and the log names all of them once', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    const users = Array.from({ length: 1_500 }, (_, i) => i + 10);
+    await submitGroupsByPartition(
+      getStorage().table,
+      users.map((u) => [waiting(t, u, opened)]),
+    );
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 1_500 });
+    expect(forTenant(t.n)).toHaveLength(1);
+
+    const closed = (await readWindow(t.id))!;
+    expect(closed.state).toBe('closed');
+    const entry = await getNotification(t.id, closed.notificationKey!);
+    expect(entry!.outcome).toBe('sent');
+    expect(entry!.users.map((u) => u.id).sort()).toEqual(users.map((u) => userId(t.n, u)).sort());
+
+    const tenant = (await getTenant(t.id))!;
+    const listed = await listNotifications({
+      tenant,
+      url: 'https://riskloop.example/v1.0/riskloop/notifications',
+    });
+    expect(listed.value).toHaveLength(1);
+    const ids = (listed.value[0]!.users as Array<{ id: string }>).map((u) => u.id);
+    expect(new Set(ids).size).toBe(1_500);
+    expect(ids.sort()).toEqual(users.map((u) => userId(t.n, u)).sort());
+  });
+});
