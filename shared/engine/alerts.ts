@@ -192,10 +192,14 @@ export async function sendAlertWindow(
     if (!mine) return { outcome: 'lostClaim' };
     window = mine;
   }
-  // From here on this window is ours (or a retry of ours): finish it.
+  // From here on this window is ours (or a retry of ours): finish it. Everything it reads
+  // before sending is independent, so it is read at once.
   const key = window.notificationKey ?? notificationKey(now.toISOString(), window.windowId);
-  const pending = await readPendingAlerts(tenantId);
-  const previous = await getNotification(tenantId, key);
+  const [pending, previous, context] = await Promise.all([
+    readPendingAlerts(tenantId),
+    getNotification(tenantId, key),
+    readSendingContext(tenantId),
+  ]);
   let outcome: AlertWindowOutcome;
   let covered: readonly PendingAlertRow[] = pending;
   if (previous && previous.outcome !== 'sending') {
@@ -210,18 +214,15 @@ export async function sendAlertWindow(
   } else if (pending.length === 0) {
     outcome = { outcome: 'empty' };
   } else {
-    outcome = await deliver(tenantId, window, key, pending, now, options.finalDelivery === true);
+    outcome = await deliver(tenantId, window, key, pending, context, now, options.finalDelivery === true);
   }
   // The next window counts from here: SendGrid has accepted the email (or there was none).
-  const sentAt = clock();
+  const closed = { state: 'closed', lastSentAt: clock().toISOString() } as const;
   await deletePendingAlerts(tenantId, covered);
-  const latest = await readWindow(tenantId);
-  if (latest && latest.windowId === window.windowId) {
-    await replaceWindow(tenantId, latest, {
-      ...latest,
-      state: 'closed',
-      lastSentAt: sentAt.toISOString(),
-    });
+  if (!(await replaceWindow(tenantId, window, { ...window, ...closed }))) {
+    const latest = await readWindow(tenantId);
+    if (latest && latest.windowId === window.windowId)
+      await replaceWindow(tenantId, latest, { ...latest, ...closed });
   }
   // Users who qualified while this window was being sent wait in the next one, which
   // opened when the first of them qualified.
@@ -229,15 +230,31 @@ export async function sendAlertWindow(
   return outcome;
 }
 
+/** What sending needs besides the users: the tenant, its alert settings and its role holders. */
+interface SendingContext {
+  tenant: Awaited<ReturnType<typeof getTenant>>;
+  settings: Awaited<ReturnType<typeof getSettings<'usersAtRiskAlert'>>>;
+  holders: Awaited<ReturnType<typeof readRoleHolders>>;
+}
+
+async function readSendingContext(tenantId: string): Promise<SendingContext> {
+  const [tenant, settings, holders] = await Promise.all([
+    getTenant(tenantId),
+    getSettings(tenantId, 'usersAtRiskAlert', true),
+    readRoleHolders(tenantId),
+  ]);
+  return { tenant, settings, holders };
+}
+
 async function deliver(
   tenantId: string,
   window: WindowRow,
   key: string,
   pending: readonly PendingAlertRow[],
+  { tenant, settings, holders }: SendingContext,
   now: Date,
   finalDelivery: boolean,
 ): Promise<AlertWindowOutcome> {
-  const tenant = await getTenant(tenantId);
   const users = usersOf(pending);
   const record = (n: Omit<Notification, 'id' | 'type' | 'dateTime' | 'users'>): Promise<void> =>
     putNotification(tenantId, key, {
@@ -256,8 +273,6 @@ async function deliver(
     });
     return { outcome: 'failed', users: users.length, recipients: 0 };
   }
-  const settings = await getSettings(tenantId, 'usersAtRiskAlert', true);
-  const holders = await readRoleHolders(tenantId);
   const { recipients } = resolveRecipients({
     ...holders,
     disabledRecipientIds: settings.disabledRecipientIds,

@@ -82,32 +82,37 @@ export async function deletePendingAlerts(
   tenantId: string,
   rows: ReadonlyArray<Pick<PendingAlertRow, 'rowKey' | 'userId'>>,
 ): Promise<void> {
-  // One delete per group: a row already gone (a retry) must not fail the others.
-  const { table } = getStorage();
   const byPartition = new Map<string, string[]>();
   for (const row of rows) {
     const pk = partitions.users(tenantId, row.userId);
     byPartition.set(pk, [...(byPartition.get(pk) ?? []), row.rowKey]);
   }
-  for (const [partitionKey, rowKeys] of byPartition) {
-    for (let i = 0; i < rowKeys.length; i += 100) {
-      const chunk = rowKeys.slice(i, i + 100);
-      try {
-        await submitGroups(table, [
-          chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
-        ]);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        await Promise.all(
-          chunk.map(async (rowKey) => {
-            try {
-              await table.deleteEntity(partitionKey, rowKey);
-            } catch (e) {
-              if (!isNotFound(e)) throw e;
-            }
-          }),
-        );
-      }
+  // The partitions at once (at most 16), each in transactions of 100.
+  await Promise.all(
+    [...byPartition].map(([partitionKey, rowKeys]) => deleteInPartition(partitionKey, rowKeys)),
+  );
+}
+
+async function deleteInPartition(partitionKey: string, rowKeys: readonly string[]): Promise<void> {
+  const { table } = getStorage();
+  for (let i = 0; i < rowKeys.length; i += 100) {
+    const chunk = rowKeys.slice(i, i + 100);
+    try {
+      await submitGroups(table, [
+        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+      ]);
+    } catch (error) {
+      // A row already gone (a retry) must not fail the others: one delete per row then.
+      if (!isNotFound(error)) throw error;
+      await Promise.all(
+        chunk.map(async (rowKey) => {
+          try {
+            await table.deleteEntity(partitionKey, rowKey);
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
     }
   }
 }
