@@ -44,7 +44,7 @@ describe('host.json', () => {
     const config = readHostConfig(path.resolve(__dirname, '../../..'));
     expect(config.routePrefix).toBe('v1.0');
     expect(config.queues).toMatchObject({
-      maxPollingIntervalMs: 2_000,
+      maxPollingIntervalMs: 500,
       visibilityTimeoutMs: 5_000,
       maxDequeueCount: 5,
     });
