@@ -21,7 +21,7 @@ export interface LocalHostOptions {
   port?: number;
   /** Assigned into `process.env` before the app is loaded. */
   env?: Record<string, string>;
-  /** Receives every host and function log line; default `console.log`. */
+  /** Receives every host and function log line; default `console.log` with the time in front. */
   log?: (line: string) => void;
   disableQueues?: boolean;
   disableTimers?: boolean;
@@ -77,7 +77,8 @@ function hostIdOf(appDir: string): string {
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   Object.assign(process.env, options.env ?? {});
-  const log: LogLine = options.log ?? ((line) => console.log(line));
+  // Each line with its time, as Core Tools prints them.
+  const log: LogLine = options.log ?? ((line) => console.log(`[${new Date().toISOString()}] ${line}`));
   const warn: LogLine = (message) => log(`[host] warning: ${message}`);
 
   const app = await loadApp(options.appDir);
