@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getConfig } from '../config';
 import { decideAlert, visibilityDelaySeconds, windowClosesAt } from '../domain/alert-rules';
 import type { AlertWindowMessage } from '../domain/messages';
@@ -49,8 +50,6 @@ const ABANDONED_AFTER_MS = 10 * 60_000;
  * sender waits out the rest instead of putting the message back for at least a second.
  */
 const MAX_EARLY_MS = 1_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function windowMs(): number {
   return getConfig().ALERT_WINDOW_SECONDS * 1000;

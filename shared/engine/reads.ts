@@ -126,14 +126,10 @@ export function listNotifications(req: ListRequest): Promise<GraphCollection> {
       },
       enrich: async (items) => {
         await Promise.all(
-          items.flatMap((item) => {
+          items.map(async (item) => {
             const rowKey = continued.get(item);
-            if (rowKey === undefined) return [];
-            return [
-              allUsers(req.tenant.id, rowKey, item.users as Notification['users']).then((users) => {
-                item.users = users;
-              }),
-            ];
+            if (rowKey !== undefined)
+              item.users = await allUsers(req.tenant.id, rowKey, item.users as Notification['users']);
           }),
         );
       },
