@@ -16,6 +16,7 @@ import { odata, TableClient } from '@azure/data-tables';
 import autocannon from 'autocannon';
 import { startAzurite } from '../tools/azurite';
 import { spawnLocalHost } from '../tools/local-host/spawn';
+import { partitions, tableOf } from '../shared/storage/keys';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 20);
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 20_000);
@@ -163,20 +164,24 @@ async function main(): Promise<void> {
     const actionsAccepted = [...accepted.values()].reduce((a, b) => a + b, 0);
 
     // Consistency: every accepted action stored, applied and audited once; nobody left processing.
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'riskloop', {
-      allowInsecureConnection: true,
-    });
+    // Users, actions and history live in the tenant's 16 user partitions, each in its own
+    // table (shared/storage/keys.ts): a query reads them all.
+    async function* userRows<T extends object>(filter: string): AsyncGenerator<T & Record<string, unknown>> {
+      for (const partitionKey of partitions.userBuckets(TENANT)) {
+        const table = TableClient.fromConnectionString(azurite.connectionString, tableOf(partitionKey), {
+          allowInsecureConnection: true,
+        });
+        yield* table.listEntities<T>({
+          queryOptions: { filter: `${odata`PartitionKey eq ${partitionKey}`} and ${filter}` },
+        }) as AsyncIterable<T & Record<string, unknown>>;
+      }
+    }
     const problems: string[] = [];
     const settleStarted = Date.now();
     let pending = Infinity;
     while (pending > 0 && Date.now() - settleStarted < 180_000) {
       pending = 0;
-      for await (const row of table.listEntities<{ isProcessing?: boolean }>({
-        queryOptions: {
-          // Users, actions and history live in the tenant's 16 user partitions (shared/storage/keys.ts).
-          filter: odata`PartitionKey ge ${`${TENANT}|u|`} and PartitionKey lt ${`${TENANT}|u}`} and rowType eq ${'user'} and isProcessing eq ${true}`,
-        },
-      })) {
+      for await (const row of userRows(odata`rowType eq ${'user'} and isProcessing eq ${true}`)) {
         void row;
         pending += 1;
       }
@@ -186,11 +191,7 @@ async function main(): Promise<void> {
     if (pending > 0) problems.push(`${pending} user(s) still isProcessing after 180 s`);
     const stored = new Map<string, { total: number; applied: number }>();
     const audited = new Map<string, number>();
-    for await (const row of table.listEntities<Record<string, unknown>>({
-      queryOptions: {
-        filter: odata`PartitionKey ge ${`${TENANT}|u|`} and PartitionKey lt ${`${TENANT}|u}`} and (rowType eq ${'action'} or rowType eq ${'history'})`,
-      },
-    })) {
+    for await (const row of userRows(odata`(rowType eq ${'action'} or rowType eq ${'history'})`)) {
       const user = /^u\|([^|]+)\|/.exec(String(row.rowKey))?.[1] ?? '';
       if (row.rowType === 'action') {
         const s = stored.get(user) ?? { total: 0, applied: 0 };

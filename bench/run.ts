@@ -16,6 +16,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../tools/azurite';
 import { spawnLocalHost } from '../tools/local-host/spawn';
 import { startSendGridCapture } from '../test/helpers/sendgrid-capture';
+import { tableNames, tableOf } from '../shared/storage/keys';
 
 interface Figure {
   name: string;
@@ -78,7 +79,7 @@ async function bareTransactionMs(
   partitionKey: string,
   rows: number,
 ): Promise<number> {
-  const table = TableClient.fromConnectionString(connectionString, 'riskloop', {
+  const table = TableClient.fromConnectionString(connectionString, tableOf(partitionKey), {
     allowInsecureConnection: true,
   });
   const times: number[] = [];
@@ -107,7 +108,7 @@ async function feedbackFloor(
   connectionString: string,
   partitionKey: string,
 ): Promise<{ p50: number; p99: number; transactionsP50: number; partitionRows: number }> {
-  const table = TableClient.fromConnectionString(connectionString, 'riskloop', {
+  const table = TableClient.fromConnectionString(connectionString, tableOf(partitionKey), {
     allowInsecureConnection: true,
   });
   const queue = new QueueClient(connectionString, 'benchfloor-feedback');
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
   const { digestPeriod } = await import('../shared/domain/digest');
   const { submitGroupsByPartition } = await import('../shared/storage/table');
   await ensureStorage();
-  const { table } = getStorage();
+  const { tables } = getStorage();
 
   const host = await spawnLocalHost({ appDir: process.cwd(), env });
   const base = `${host.url}/v1.0`;
@@ -260,7 +261,8 @@ async function main(): Promise<void> {
     let count = 0;
     for (const partitionKey of partitions.userBuckets(tenantId)) {
       const filter = `PartitionKey eq '${partitionKey}' and RowKey ge '${range.from}' and RowKey lt '${range.to}'`;
-      for await (const page of table
+      for await (const page of tables
+        .of(partitionKey)
         .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
         .byPage({ maxPageSize: 1000 })) {
         count += page.length;
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
     const peak = rssOf(host.pid).hwm;
     const ingestPerSecond = 20_000 / ingestSeconds;
     // What one rescore's read costs on Azurite at this size: it scans the whole table per query.
-    const rawTable = TableClient.fromConnectionString(azurite.connectionString, 'riskloop', {
+    const rawTable = TableClient.fromConnectionString(azurite.connectionString, tableNames.facts, {
       allowInsecureConnection: true,
     });
     const queryMs: number[] = [];
@@ -507,11 +509,13 @@ async function main(): Promise<void> {
     // Qualification time of each user ≈ when its rescore made it risky (riskLastUpdatedDateTime).
     const qualified = new Map<string, number>();
     for (const partitionKey of partitions.userBuckets(tenantIdOf(BURST)))
-      for await (const row of table.listEntities<{ userId: string; riskLastUpdatedDateTime: string }>({
-        queryOptions: {
-          filter: `PartitionKey eq '${partitionKey}' and RowKey ge 'r|' and RowKey lt 'r}'`,
-        },
-      })) {
+      for await (const row of tables
+        .of(partitionKey)
+        .listEntities<{ userId: string; riskLastUpdatedDateTime: string }>({
+          queryOptions: {
+            filter: `PartitionKey eq '${partitionKey}' and RowKey ge 'r|' and RowKey lt 'r}'`,
+          },
+        })) {
         qualified.set(row.userId, Date.parse(row.riskLastUpdatedDateTime));
       }
     let worstDelay = 0;
@@ -644,7 +648,7 @@ async function main(): Promise<void> {
           undefined,
         );
       });
-      await submitGroupsByPartition(table, writes);
+      await submitGroupsByPartition(tables, writes);
       seeded += 100;
     }
     const seedSeconds = (performance.now() - seedStart) / 1000;
@@ -681,7 +685,8 @@ async function main(): Promise<void> {
     // range reads of at most 20 rows, in parallel — and, for comparison, one such read.
     const bareRange = async (partitionKey: string): Promise<void> => {
       const range = keys.riskyUsersByLevelRange('high');
-      const pages = table
+      const pages = tables
+        .of(partitionKey)
         .listEntities({
           queryOptions: {
             filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`,
@@ -793,7 +798,7 @@ async function main(): Promise<void> {
         ]);
       }
       // The user index is in the user partitions, the sign-in index in the index partition.
-      await submitGroupsByPartition(table, writes);
+      await submitGroupsByPartition(tables, writes);
       storageMetrics.reset();
       const s = performance.now();
       const outcome = await sendTenantDigest({ type: 'weeklyDigest', tenantId, runId: `bench-${n}`, period });

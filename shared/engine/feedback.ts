@@ -53,18 +53,20 @@ async function acceptForUser(
   row: Record<string, unknown> | undefined,
   rows: () => { actions: TransactionAction[]; detectionIds: string[]; after?: () => Promise<void> },
 ): Promise<string[]> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   let current = row;
   for (let attempt = 1; ; attempt += 1) {
     const built = rows();
     const user = current ? UserRow.parse(current) : undefined;
     try {
-      await table.submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
+      await tables
+        .of(partitions.users(tenantId, userId))
+        .submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
       current = await getOptional<Record<string, unknown>>(
-        table,
+        tables,
         partitions.users(tenantId, userId),
         keys.user(userId),
       );
@@ -107,10 +109,10 @@ export async function acceptUserAction(
   initiatedBy: string,
   now: Date = new Date(),
 ): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const ids = [...new Set(userIds)];
   const found = await getManyAcross<Record<string, unknown>>(
-    table,
+    tables,
     ids.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const missing = ids.filter((id) => !found.has(keys.user(id)));
@@ -155,10 +157,10 @@ export async function acceptSignInAction(
   initiatedBy: string,
   now: Date = new Date(),
 ): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const ids = [...new Set(requestIds)];
   const pointers = await getMany<{ userId: string }>(
-    table,
+    tables,
     partitions.index(tenantId),
     ids.map((id) => keys.signInPointer(id)),
   );
@@ -173,7 +175,7 @@ export async function acceptSignInAction(
     byUser.set(userId, [...(byUser.get(userId) ?? []), id]);
   }
   const users = await getManyAcross<Record<string, unknown>>(
-    table,
+    tables,
     [...byUser.keys()].map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.user(u) })),
   );
   await Promise.all(

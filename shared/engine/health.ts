@@ -11,7 +11,11 @@ export async function checkHealth(): Promise<HealthReport> {
   try {
     await ensureStorage();
     const filter = odata`PartitionKey eq ${'health'}`;
-    await getStorage().table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 1 }).next();
+    await getStorage()
+      .tables.of('health')
+      .listEntities({ queryOptions: { filter } })
+      .byPage({ maxPageSize: 1 })
+      .next();
     return { status: 'healthy', storage: 'ok' };
   } catch {
     return { status: 'unhealthy', storage: 'unavailable' };

@@ -137,16 +137,22 @@ export function listNotifications(req: ListRequest): Promise<GraphCollection> {
   });
 }
 
+/** One Table Storage query: its filter, and a partition it reads (all of them are in one table). */
+interface TableQuery {
+  partitionKey: string;
+  filter: string;
+}
+
 /**
  * Partition (or range of partitions), RowKey range, row type and pushed-down filter → one
- * Table Storage filter string.
+ * Table Storage query.
  */
 function tableFilter(
   partition: string | { from: string; to: string },
   range: { from: string; to: string } | undefined,
   rowType: string,
   pushed: string | undefined,
-): string {
+): TableQuery {
   const parts = [
     typeof partition === 'string'
       ? odata`PartitionKey eq ${partition}`
@@ -155,7 +161,10 @@ function tableFilter(
     odata`rowType eq ${rowType}`,
   ];
   const base = parts.join(' and ');
-  return pushed ? `${base} and (${pushed})` : base;
+  return {
+    partitionKey: typeof partition === 'string' ? partition : partition.from,
+    filter: pushed ? `${base} and (${pushed})` : base,
+  };
 }
 
 /**
@@ -167,7 +176,7 @@ function factsFilter(
   userId: string | undefined,
   rowType: 'detection' | 'signIn',
   pushed: string | undefined,
-): string {
+): TableQuery {
   if (!userId) return tableFilter(partitions.factsRange(tenantId), undefined, rowType, pushed);
   const range = rowType === 'detection' ? keys.userDetectionsRange(userId) : keys.userSignInsRange(userId);
   return tableFilter(partitions.facts(tenantId, userId), range, rowType, pushed);
@@ -198,8 +207,8 @@ async function listCollection(
   entitySet: EntitySet,
   contextPath: string,
   plan: (query: ListQuery) => {
-    /** One filter (a partition, or a range of partitions read in key order) ... */
-    filter?: string;
+    /** One query (a partition, or a range of partitions read in key order) ... */
+    filter?: TableQuery;
     /** ... or the same RowKey range of each of the tenant's user partitions, merged by RowKey. */
     userRange?: { range: { from: string; to: string }; filter: string };
     toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
@@ -223,7 +232,7 @@ async function listCollection(
     continuation?: MergedContinuation | undefined;
   } = userRange
     ? await readMergedPage(
-        getStorage().table,
+        getStorage().tables,
         partitions.userBuckets(req.tenant.id),
         userRange.range,
         userRange.filter,
@@ -232,7 +241,13 @@ async function listCollection(
         partitions.userBuckets(req.tenant.id)[0]!,
         keep,
       )
-    : await readPage(getStorage().table, filter!, query.top, query.skipToken?.tableContinuationToken, keep);
+    : await readPage(
+        getStorage().tables.of(filter!.partitionKey),
+        filter!.filter,
+        query.top,
+        query.skipToken?.tableContinuationToken,
+        keep,
+      );
   await enrich?.(page.items);
   const collection: GraphCollection = {
     '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(query.select)}`,
@@ -318,7 +333,7 @@ function parseId<T extends z.ZodType>(schema: T, id: string, what: string): z.in
 export async function getRiskyUser(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
   const userId = parseId(Guid, id, 'riskyUser');
   const row = await getOptional<Record<string, unknown>>(
-    getStorage().table,
+    getStorage().tables,
     partitions.users(tenant.id, userId),
     keys.riskyUser(userId),
   );
@@ -329,7 +344,7 @@ export async function getRiskyUser(tenant: Tenant, id: string): Promise<Record<s
 export async function listRiskyUserHistory(req: ListRequest, id: string): Promise<GraphCollection> {
   const userId = parseId(Guid, id, 'riskyUser');
   const row = await getOptional<Record<string, unknown>>(
-    getStorage().table,
+    getStorage().tables,
     partitions.users(req.tenant.id, userId),
     keys.riskyUser(userId),
   );
@@ -352,11 +367,11 @@ async function viaPointer(
   pointerKey: string,
   rowKeyOf: (userId: string) => string,
 ): Promise<Record<string, unknown> | undefined> {
-  const { table } = getStorage();
-  const pointer = await getOptional<Record<string, unknown>>(table, partitions.index(tenant.id), pointerKey);
+  const { tables } = getStorage();
+  const pointer = await getOptional<Record<string, unknown>>(tables, partitions.index(tenant.id), pointerKey);
   if (!pointer) return undefined;
   const { userId } = PointerRow.parse(pointer);
-  return getOptional<Record<string, unknown>>(table, partitions.facts(tenant.id, userId), rowKeyOf(userId));
+  return getOptional<Record<string, unknown>>(tables, partitions.facts(tenant.id, userId), rowKeyOf(userId));
 }
 
 export async function getRiskDetection(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
@@ -379,7 +394,7 @@ async function withUserNames(tenantId: string, items: Array<Record<string, unkno
   if (unnamed.length === 0) return;
   const userIds = [...new Set(unnamed.map((d) => d.userId as string))];
   const rows = await getManyAcross<{ userPrincipalName?: string; userDisplayName?: string }>(
-    getStorage().table,
+    getStorage().tables,
     userIds.map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.riskyUser(u) })),
   );
   for (const d of unnamed) {

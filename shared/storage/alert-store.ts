@@ -34,7 +34,7 @@ export const PendingAlertRow = z.object({
 export type PendingAlertRow = z.infer<typeof PendingAlertRow>;
 
 export async function readWindow(tenantId: string): Promise<WindowRow | undefined> {
-  const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, keys.alertWindow);
+  const row = await getOptional<Record<string, unknown>>(getStorage().tables, tenantId, keys.alertWindow);
   return row ? WindowRow.parse(row) : undefined;
 }
 
@@ -50,7 +50,7 @@ export async function replaceWindow(
     rowType: 'alertWindow',
     ...toEntity(withoutEtag(next)),
   };
-  const etag = await replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  const etag = await replaceIfUnchanged(getStorage().tables, entity, previous?.etag);
   return etag ? { ...next, etag } : undefined;
 }
 
@@ -71,7 +71,7 @@ export function pendingAlertWrite(tenantId: string, row: Omit<PendingAlertRow, '
 /** Every user waiting in the tenant's window, oldest first: one range of each user partition. */
 export async function readPendingAlerts(tenantId: string): Promise<PendingAlertRow[]> {
   const rows = await queryRanges<Record<string, unknown>>(
-    getStorage().table,
+    getStorage().tables,
     partitions.userBuckets(tenantId),
     keys.pendingAlertsRange,
   );
@@ -94,11 +94,11 @@ export async function deletePendingAlerts(
 }
 
 async function deleteInPartition(partitionKey: string, rowKeys: readonly string[]): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   for (let i = 0; i < rowKeys.length; i += 100) {
     const chunk = rowKeys.slice(i, i + 100);
     try {
-      await submitGroups(table, [
+      await submitGroups(tables, [
         chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
       ]);
     } catch (error) {
@@ -107,7 +107,7 @@ async function deleteInPartition(partitionKey: string, rowKeys: readonly string[
       await Promise.all(
         chunk.map(async (rowKey) => {
           try {
-            await table.deleteEntity(partitionKey, rowKey);
+            await tables.of(partitionKey).deleteEntity(partitionKey, rowKey);
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }

@@ -2,7 +2,7 @@ import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { getConfig, type Settings } from '../config';
-import { TABLE_NAME } from './keys';
+import { allTableNames, tableOf } from './keys';
 import { countingPolicy } from './metrics';
 
 /** Queue names. Trigger registrations and producers both take them from here. */
@@ -15,8 +15,16 @@ export const queues = {
 /** The app setting that names the storage connection for triggers (Functions convention). */
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
 
+/** The app's tables (shared/storage/keys.ts): each partition is in exactly one of them. */
+export interface Tables {
+  /** The client of the table that holds `partitionKey`. */
+  of(partitionKey: string): TableClient;
+  /** A client of every table, for creating them. */
+  all(): TableClient[];
+}
+
 export interface StorageClients {
-  table: TableClient;
+  tables: Tables;
   queue: (name: string) => QueueClient;
 }
 
@@ -87,22 +95,32 @@ export function createStorageClients(
   target: StorageTarget,
   credentialFor: (credential: StorageCredentialKind) => TokenCredential = identityCredential,
 ): StorageClients {
-  let table: TableClient;
+  let tableClient: (name: string) => TableClient;
   let queueService: QueueServiceClient;
   if (target.kind === 'connectionString') {
-    table = TableClient.fromConnectionString(target.connectionString, TABLE_NAME, {
-      allowInsecureConnection: target.allowInsecureConnection,
-    });
+    tableClient = (name) =>
+      TableClient.fromConnectionString(target.connectionString, name, {
+        allowInsecureConnection: target.allowInsecureConnection,
+      });
     queueService = QueueServiceClient.fromConnectionString(target.connectionString);
   } else {
     const credential = credentialFor(target.credential);
-    table = new TableClient(target.tableUrl, TABLE_NAME, credential);
+    tableClient = (name) => new TableClient(target.tableUrl, name, credential);
     queueService = new QueueServiceClient(target.queueUrl, credential);
   }
-  table.pipeline.addPolicy(countingPolicy);
+  const tableClients = new Map<string, TableClient>();
+  const byName = (name: string): TableClient => {
+    let client = tableClients.get(name);
+    if (!client) {
+      client = tableClient(name);
+      client.pipeline.addPolicy(countingPolicy);
+      tableClients.set(name, client);
+    }
+    return client;
+  };
   const queueClients = new Map<string, QueueClient>();
   return {
-    table,
+    tables: { of: (partitionKey) => byName(tableOf(partitionKey)), all: () => allTableNames().map(byName) },
     queue: (name) => {
       let client = queueClients.get(name);
       if (!client) {
@@ -127,12 +145,14 @@ export function getStorage(): StorageClients {
   return clients;
 }
 
-/** Creates the table and queues if missing; idempotent, once per process (retried after a failure). */
+/** Creates the tables and queues if missing; idempotent, once per process (retried after a failure). */
 export function ensureStorage(): Promise<void> {
   ready ??= (async () => {
-    const { table, queue } = getStorage();
-    await table.createTable();
-    await Promise.all(Object.values(queues).map((name) => queue(name).createIfNotExists()));
+    const { tables, queue } = getStorage();
+    await Promise.all([
+      ...tables.all().map((table) => table.createTable()),
+      ...Object.values(queues).map((name) => queue(name).createIfNotExists()),
+    ]);
   })().catch((error: unknown) => {
     ready = undefined;
     throw error;

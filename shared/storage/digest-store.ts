@@ -32,15 +32,15 @@ export async function readDigestWeek(
   tenantId: string,
   period: DigestPeriod,
 ): Promise<{ turnedRisky: NewRiskyUserEntry[]; riskySignIns: RiskySignInEntry[] }> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const [users, signIns] = await Promise.all([
     queryRanges<Record<string, unknown>>(
-      table,
+      tables,
       partitions.userBuckets(tenantId),
       keys.turnedRiskyRange(period.start, period.end),
     ),
     queryRange<Record<string, unknown>>(
-      table,
+      tables,
       partitions.index(tenantId),
       keys.riskySignInsRange(period.start, period.end),
     ),
@@ -71,7 +71,7 @@ export type DigestClaim = z.infer<typeof DigestClaim>;
 
 export async function readDigestClaim(tenantId: string, weekId: string): Promise<DigestClaim | undefined> {
   const row = await getOptional<Record<string, unknown>>(
-    getStorage().table,
+    getStorage().tables,
     tenantId,
     keys.digestClaim(weekId),
   );
@@ -95,6 +95,6 @@ export async function writeDigestClaim(
     rowType: 'digestClaim',
     ...toEntity(withoutEtag(next)),
   };
-  const etag = await replaceIfUnchanged(getStorage().table, entity, previous?.etag);
+  const etag = await replaceIfUnchanged(getStorage().tables, entity, previous?.etag);
   return etag ? { ...next, etag } : undefined;
 }

@@ -31,15 +31,15 @@ function personOf(u: UserRow): DirectoryPerson {
 export async function readRoleHolders(
   tenantId: string,
 ): Promise<{ assignments: AssignmentInput[]; people: Map<string, DirectoryPerson> }> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const assignments = (
-    await queryRange<Record<string, unknown>>(table, tenantId, keys.roleAssignmentRange)
+    await queryRange<Record<string, unknown>>(tables, tenantId, keys.roleAssignmentRange)
   ).map((row) => AssignmentRow.parse(row));
   const userIds = [
     ...new Set(assignments.filter((a) => a.principalType === 'user').map((a) => a.principalId)),
   ];
   const rows = await getManyAcross<Record<string, unknown>>(
-    table,
+    tables,
     userIds.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const people = new Map<string, DirectoryPerson>();
@@ -56,7 +56,7 @@ export async function readPeople(
   ids: readonly string[],
 ): Promise<Map<string, DirectoryPerson>> {
   const rows = await getManyAcross<Record<string, unknown>>(
-    getStorage().table,
+    getStorage().tables,
     ids.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
   );
   const people = new Map<string, DirectoryPerson>();

@@ -83,11 +83,11 @@ export function adminConfirmedDetection(
  * detection again, looks only for the row). Each create is idempotent.
  */
 export async function writeAdminConfirmedDetection(tenantId: string, d: DetectionInput): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const { pointer, row } = detectionRows(tenantId, d, d.detectedDateTime);
   for (const action of [pointer, row]) {
     try {
-      await table.submitTransaction([action]);
+      await tables.of(action[1].partitionKey).submitTransaction([action]);
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
@@ -252,13 +252,13 @@ const rowKeyOf = (action: TransactionAction): string => (action[1] as { rowKey: 
 
 /** Step 1: the groups whose ids are free or already claimed by the same user. */
 async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<InsertGroup[]> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const claiming = groups.filter((g) => g.claim.length > 0);
   const ours = groups.filter((g) => g.claim.length === 0);
   for (const chunk of chunkGroups(claiming, (g) => g.claim.length)) {
     try {
       await submitGroups(
-        table,
+        tables,
         chunk.map((g) => g.claim),
       );
       ours.push(...chunk);
@@ -267,12 +267,12 @@ async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<
       // Some id of the chunk is claimed: claim group by group, and look up the ones taken.
       for (const group of chunk) {
         try {
-          await submitGroups(table, [group.claim]);
+          await submitGroups(tables, [group.claim]);
           ours.push(group);
         } catch (inner) {
           if (!isConflict(inner)) throw inner;
           const pointer = await getOptional<{ userId?: string }>(
-            table,
+            tables,
             partitions.index(tenantId),
             group.claimKey!,
           );
@@ -286,12 +286,12 @@ async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<
 
 /** Step 2 for one partition: creates the rows of each group; returns how many groups were new. */
 async function storeNew(groups: readonly InsertGroup[]): Promise<number> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   let stored = 0;
   for (const chunk of chunkGroups(groups, (g) => g.rows.length)) {
     try {
       await submitGroups(
-        table,
+        tables,
         chunk.map((g) => g.rows),
       );
       stored += chunk.length;
@@ -299,7 +299,7 @@ async function storeNew(groups: readonly InsertGroup[]): Promise<number> {
       if (!isConflict(error)) throw error;
       for (const group of chunk) {
         try {
-          await submitGroups(table, [group.rows]);
+          await submitGroups(tables, [group.rows]);
           stored += 1;
         } catch (inner) {
           if (!isConflict(inner)) throw inner;

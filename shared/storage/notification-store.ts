@@ -74,10 +74,10 @@ export function notificationKey(dateTime: string, id: string): string {
  * rewrites the same pieces.
  */
 export async function putNotification(tenantId: string, rowKey: string, n: Notification): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const [first, ...rest] = userPieces(n.users);
   for (let i = 0; i < rest.length; i += PIECES_PER_TRANSACTION) {
-    await table.submitTransaction(
+    await tables.of(tenantId).submitTransaction(
       rest.slice(i, i + PIECES_PER_TRANSACTION).map((users, j) => [
         'upsert',
         {
@@ -90,7 +90,7 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
       ]),
     );
   }
-  await table.upsertEntity(
+  await tables.of(tenantId).upsertEntity(
     {
       partitionKey: tenantId,
       rowKey,
@@ -104,7 +104,7 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
 }
 
 export async function getNotification(tenantId: string, rowKey: string): Promise<Notification | undefined> {
-  const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, rowKey);
+  const row = await getOptional<Record<string, unknown>>(getStorage().tables, tenantId, rowKey);
   if (!row) return undefined;
   const n = notificationOf(row);
   if (morePieces(row)) n.users = await allUsers(tenantId, rowKey, n.users);
@@ -134,7 +134,7 @@ export async function allUsers(
   first: Notification['users'],
 ): Promise<Notification['users']> {
   const rows = await queryRange<{ users: string }>(
-    getStorage().table,
+    getStorage().tables,
     tenantId,
     keys.notificationUsersRange(rowKey),
   );

@@ -1,4 +1,5 @@
 import { odata, type TableClient } from '@azure/data-tables';
+import type { Tables } from './clients';
 
 export interface PageResult<T> {
   items: T[];
@@ -73,7 +74,7 @@ export interface MergedContinuation {
  * skiptoken's tenant check holds (the RowKey alone says where to resume).
  */
 export async function readMergedPage<T>(
-  table: TableClient,
+  tables: Tables,
   partitionKeys: readonly string[],
   range: { from: string; to: string },
   extraFilter: string | undefined,
@@ -109,7 +110,8 @@ export async function readMergedPage<T>(
   };
   const streams: Stream[] = partitionKeys.map((pk) => ({
     rows: [],
-    pages: table
+    pages: tables
+      .of(pk)
       .listEntities<Record<string, unknown>>({ queryOptions: { filter: filterOf(pk) } })
       .byPage({ maxPageSize: limit }),
   }));

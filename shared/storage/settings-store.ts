@@ -21,7 +21,7 @@ export async function getSettings<N extends Name>(
   const cacheKey = `${tenantId}|${name}`;
   const hit = cache.get(cacheKey);
   if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.value as SettingsOf<N>;
-  const row = await getOptional<{ value?: string }>(getStorage().table, tenantId, keys.settings(name));
+  const row = await getOptional<{ value?: string }>(getStorage().tables, tenantId, keys.settings(name));
   return primeSettings(tenantId, name, row);
 }
 
@@ -51,15 +51,17 @@ export async function putSettings<N extends Name>(
   value: SettingsOf<N>,
 ): Promise<SettingsOf<N>> {
   const valid = schemas[name].parse(value) as SettingsOf<N>;
-  await getStorage().table.upsertEntity(
-    {
-      partitionKey: tenantId,
-      rowKey: keys.settings(name),
-      rowType: 'settings',
-      value: JSON.stringify(valid),
-    },
-    'Replace',
-  );
+  await getStorage()
+    .tables.of(tenantId)
+    .upsertEntity(
+      {
+        partitionKey: tenantId,
+        rowKey: keys.settings(name),
+        rowType: 'settings',
+        value: JSON.stringify(valid),
+      },
+      'Replace',
+    );
   cache.delete(`${tenantId}|${name}`);
   return valid;
 }
@@ -76,9 +78,9 @@ export async function mergeSettings<N extends Name>(
   name: N,
   patch: Partial<SettingsOf<N>>,
 ): Promise<SettingsOf<N>> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   for (let attempt = 1; ; attempt += 1) {
-    const row = await getOptional<{ value?: string }>(table, tenantId, keys.settings(name));
+    const row = await getOptional<{ value?: string }>(tables, tenantId, keys.settings(name));
     const stored: unknown = row?.value ? JSON.parse(row.value) : {};
     const merged = schemas[name].parse({ ...(stored as object), ...patch }) as SettingsOf<N>;
     const entity = {
@@ -88,8 +90,8 @@ export async function mergeSettings<N extends Name>(
       value: JSON.stringify(merged),
     };
     try {
-      if (row) await table.updateEntity(entity, 'Replace', { etag: row.etag });
-      else await table.createEntity(entity);
+      if (row) await tables.of(tenantId).updateEntity(entity, 'Replace', { etag: row.etag });
+      else await tables.of(tenantId).createEntity(entity);
       cache.delete(`${tenantId}|${name}`);
       return merged;
     } catch (error) {

@@ -1,4 +1,5 @@
-import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import type { Tables } from './clients';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
 
 /** Largest batch Table Storage accepts in one transaction. */
@@ -6,7 +7,7 @@ export const MAX_BATCH = 100;
 
 /** All rows of one partition whose RowKey lies in [from, to), optionally narrowed by a filter. */
 export async function queryRange<T extends object>(
-  table: TableClient,
+  tables: Tables,
   partitionKey: string,
   range: { from: string; to: string },
   extraFilter?: string,
@@ -15,7 +16,7 @@ export async function queryRange<T extends object>(
   let filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${range.from} and RowKey lt ${range.to}`;
   if (extraFilter) filter += ` and (${extraFilter})`;
   const rows: Array<T & { partitionKey: string; rowKey: string; etag: string }> = [];
-  for await (const row of table.listEntities<T>({
+  for await (const row of tables.of(partitionKey).listEntities<T>({
     queryOptions: { filter, ...(select ? { select } : {}) },
   })) {
     rows.push(row as T & { partitionKey: string; rowKey: string; etag: string });
@@ -25,12 +26,12 @@ export async function queryRange<T extends object>(
 
 /** One entity, or undefined when it does not exist. */
 export async function getOptional<T extends object>(
-  table: TableClient,
+  tables: Tables,
   partitionKey: string,
   rowKey: string,
 ): Promise<(T & { etag: string }) | undefined> {
   try {
-    return await table.getEntity<T>(partitionKey, rowKey);
+    return await tables.of(partitionKey).getEntity<T>(partitionKey, rowKey);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -47,34 +48,34 @@ const POINT_READ_CONCURRENCY = 16;
  * the partition instead of with the number of keys.
  */
 export async function getMany<T extends object>(
-  table: TableClient,
+  tables: Tables,
   partitionKey: string,
   rowKeys: readonly string[],
 ): Promise<Map<string, T & { rowKey: string; etag: string }>> {
   return getManyAcross<T>(
-    table,
+    tables,
     rowKeys.map((rowKey) => ({ partitionKey, rowKey })),
   );
 }
 
 /** {@link queryRange} over several partitions (read in parallel), merged by RowKey as one partition would list them. */
 export async function queryRanges<T extends object>(
-  table: TableClient,
+  tables: Tables,
   partitionKeys: readonly string[],
   range: { from: string; to: string },
 ): Promise<Array<T & { partitionKey: string; rowKey: string; etag: string }>> {
-  const parts = await Promise.all(partitionKeys.map((pk) => queryRange<T>(table, pk, range)));
+  const parts = await Promise.all(partitionKeys.map((pk) => queryRange<T>(tables, pk, range)));
   return parts.flat().sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
 }
 
 /** {@link getMany} for keys spread over partitions: one point read per key; the result is keyed by RowKey (unique across them). */
 export async function getManyAcross<T extends object>(
-  table: TableClient,
+  tables: Tables,
   rows: ReadonlyArray<{ partitionKey: string; rowKey: string }>,
 ): Promise<Map<string, T & { rowKey: string; etag: string }>> {
   const unique = [...new Map(rows.map((r) => [`${r.partitionKey}\n${r.rowKey}`, r])).values()];
   const found = await inParallel(unique, POINT_READ_CONCURRENCY, (r) =>
-    getOptional<T & { rowKey: string }>(table, r.partitionKey, r.rowKey),
+    getOptional<T & { rowKey: string }>(tables, r.partitionKey, r.rowKey),
   );
   const result = new Map<string, T & { rowKey: string; etag: string }>();
   for (const row of found) if (row) result.set(row.rowKey, row);
@@ -83,36 +84,34 @@ export async function getManyAcross<T extends object>(
 
 /** Groups of rows possibly in different partitions: each partition's groups go through {@link submitGroups}. */
 export async function submitGroupsByPartition(
-  table: TableClient,
+  tables: Tables,
   groups: ReadonlyArray<ReadonlyArray<TransactionAction>>,
 ): Promise<number> {
   const byPartition = new Map<string, Array<ReadonlyArray<TransactionAction>>>();
-  const partitionOf = (action: TransactionAction): string =>
-    (action[1] as { partitionKey?: string }).partitionKey ?? '';
   for (const group of groups) {
     const pk = group[0] ? partitionOf(group[0]) : '';
     if (group.some((action) => partitionOf(action) !== pk))
       throw new Error('a group of rows spans partitions: it cannot be one transaction');
     byPartition.set(pk, [...(byPartition.get(pk) ?? []), group]);
   }
-  const sent = await inParallel([...byPartition.values()], 4, (g) => submitGroups(table, g));
+  const sent = await inParallel([...byPartition.values()], 4, (g) => submitGroups(tables, g));
   return sent.reduce((sum, n) => sum + n, 0);
 }
 
 /**
  * Submits actions of one partition in transactions of at most 100. Groups are never
- * split across transactions, so rows that must change together (a detection and its
- * pointer) do. Returns the number of transactions sent.
+ * split across transactions, so rows that must change together do. Returns the number of
+ * transactions sent.
  */
 export async function submitGroups(
-  table: TableClient,
+  tables: Tables,
   groups: ReadonlyArray<ReadonlyArray<TransactionAction>>,
 ): Promise<number> {
   let batch: TransactionAction[] = [];
   let sent = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    await table.submitTransaction(batch);
+    await tables.of(partitionOf(batch[0]!)).submitTransaction(batch);
     sent += 1;
     batch = [];
   };
@@ -125,6 +124,10 @@ export async function submitGroups(
   return sent;
 }
 
+function partitionOf(action: TransactionAction): string {
+  return (action[1] as { partitionKey?: string }).partitionKey ?? '';
+}
+
 export type Entity = TableEntity<Record<string, string | number | boolean>>;
 
 /**
@@ -133,14 +136,14 @@ export type Entity = TableEntity<Record<string, string | number | boolean>>;
  * row's new ETag, or undefined when someone else changed (or created) it first.
  */
 export async function replaceIfUnchanged(
-  table: TableClient,
+  tables: Tables,
   entity: Entity,
   previousEtag: string | undefined,
 ): Promise<string | undefined> {
   try {
     const written = previousEtag
-      ? await table.updateEntity(entity, 'Replace', { etag: previousEtag })
-      : await table.createEntity(entity);
+      ? await tables.of(entity.partitionKey).updateEntity(entity, 'Replace', { etag: previousEtag })
+      : await tables.of(entity.partitionKey).createEntity(entity);
     if (!written.etag) throw new Error('Table Storage answered a write without an ETag');
     return written.etag;
   } catch (error) {

@@ -28,7 +28,7 @@ const CACHE_MS = 30_000;
 export async function getTenant(tenantId: string, fresh = false): Promise<Tenant | undefined> {
   const hit = cache.get(tenantId);
   if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.tenant;
-  const row = await getOptional<Record<string, unknown>>(getStorage().table, tenantId, keys.tenantProfile);
+  const row = await getOptional<Record<string, unknown>>(getStorage().tables, tenantId, keys.tenantProfile);
   return primeTenant(tenantId, row);
 }
 
@@ -51,7 +51,7 @@ export function primeTenant(tenantId: string, row: Record<string, unknown> | und
  */
 export async function warmTenantCaches(tenantId: string): Promise<void> {
   if (tenantCached(tenantId) && settingsCached(tenantId)) return;
-  const rows = await queryRange<Record<string, unknown>>(getStorage().table, tenantId, keys.tenantRowsRange);
+  const rows = await queryRange<Record<string, unknown>>(getStorage().tables, tenantId, keys.tenantRowsRange);
   const byKey = new Map(rows.map((row) => [row.rowKey, row]));
   primeTenant(tenantId, byKey.get(keys.tenantProfile));
   primeSettings(tenantId, 'usersAtRiskAlert', byKey.get(keys.settings('usersAtRiskAlert')));
@@ -59,20 +59,21 @@ export async function warmTenantCaches(tenantId: string): Promise<void> {
 }
 
 export async function putTenant(profile: TenantProfile): Promise<void> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const fields = { rowType: 'tenant', displayName: profile.displayName, license: profile.license };
-  await table.upsertEntity({ partitionKey: profile.id, rowKey: keys.tenantProfile, ...fields }, 'Replace');
+  await tables
+    .of(profile.id)
+    .upsertEntity({ partitionKey: profile.id, rowKey: keys.tenantProfile, ...fields }, 'Replace');
   // The registry the digest fans out from; a second write, idempotent like the first.
-  await table.upsertEntity(
-    { partitionKey: keys.tenantRegistryPartition, rowKey: profile.id, ...fields },
-    'Replace',
-  );
+  await tables
+    .of(keys.tenantRegistryPartition)
+    .upsertEntity({ partitionKey: keys.tenantRegistryPartition, rowKey: profile.id, ...fields }, 'Replace');
   cache.delete(profile.id);
 }
 
 /** Every onboarded tenant, from the registry partition (one partition query). */
 export async function listTenants(): Promise<Tenant[]> {
-  const rows = await queryRange<Record<string, unknown>>(getStorage().table, keys.tenantRegistryPartition, {
+  const rows = await queryRange<Record<string, unknown>>(getStorage().tables, keys.tenantRegistryPartition, {
     from: '',
     to: '~',
   });
@@ -118,5 +119,5 @@ export async function importDirectory(
       ],
     ]),
   ];
-  await submitGroupsByPartition(getStorage().table, rows);
+  await submitGroupsByPartition(getStorage().tables, rows);
 }

@@ -48,15 +48,15 @@ export async function readUserSnapshot(tenantId: string, userId: string): Promis
 }
 
 async function readRows(tenantId: string, userId: string): Promise<UserSnapshot> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const [state, facts] = await Promise.all([
     queryRange<Record<string, unknown>>(
-      table,
+      tables,
       partitions.users(tenantId, userId),
       keys.userStateRange(userId),
     ),
     queryRange<Record<string, unknown>>(
-      table,
+      tables,
       partitions.facts(tenantId, userId),
       keys.userFactsRange(userId),
     ),
@@ -144,7 +144,7 @@ export async function commitRescore(
   extraUserFields: Record<string, unknown>,
   extra: readonly TransactionAction[],
 ): Promise<number> {
-  const { table } = getStorage();
+  const { tables } = getStorage();
   const userId = snapshot.facts.userId;
   const userPartition = partitions.users(tenantId, userId);
   const identity = displayIdentity(snapshot);
@@ -253,8 +253,8 @@ export async function commitRescore(
     );
   }
   // Derived rows (the facts partition) first, idempotent; the locked transaction last.
-  const sent = await submitGroups(table, chunk(derived, MAX_BATCH));
-  return sent + (await submitGroups(table, [final]));
+  const sent = await submitGroups(tables, chunk(derived, MAX_BATCH));
+  return sent + (await submitGroups(tables, [final]));
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -9,7 +9,7 @@ import { listNotifications } from '../../shared/engine/reads';
 import { pendingAlertWrite, readWindow } from '../../shared/storage/alert-store';
 import { ensureStorage, getStorage } from '../../shared/storage/clients';
 import { getNotification } from '../../shared/storage/notification-store';
-import { submitGroupsByPartition } from '../../shared/storage/table';
+import { submitGroups, submitGroupsByPartition } from '../../shared/storage/table';
 import { getTenant } from '../../shared/storage/tenant-store';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 import { startSendGridCapture, type SendGridCapture } from '../helpers/sendgrid-capture';
@@ -63,7 +63,7 @@ const waiting = (tenant: { n: number; id: string }, user: number, at: Date) =>
   });
 
 async function qualify(tenant: { n: number; id: string }, user: number, at: Date): Promise<void> {
-  await getStorage().table.submitTransaction([waiting(tenant, user, at)]);
+  await submitGroups(getStorage().tables, [[waiting(tenant, user, at)]]);
 }
 
 const forTenant = (n: number) =>
@@ -136,7 +136,7 @@ describe('alert window timing (SPEC §5)', () => {
     const opened = new Date(Date.now() - 5_000);
     const users = Array.from({ length: 1_500 }, (_, i) => i + 10);
     await submitGroupsByPartition(
-      getStorage().table,
+      getStorage().tables,
       users.map((u) => [waiting(t, u, opened)]),
     );
     await ensureAlertWindow(t.id, new Date(), opened);

@@ -51,9 +51,11 @@ async function ingest(items: unknown[]): Promise<{ accepted: number; duplicates:
 
 async function factsOf(user: string): Promise<string[]> {
   const rows: string[] = [];
-  for await (const row of getStorage().table.listEntities({
-    queryOptions: { filter: odata`PartitionKey eq ${partitions.facts(T, user)}` },
-  })) {
+  for await (const row of getStorage()
+    .tables.of(partitions.facts(T, user))
+    .listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${partitions.facts(T, user)}` },
+    })) {
     rows.push(row.rowKey!);
   }
   return rows;
@@ -70,12 +72,14 @@ describe('ingestion in two steps (claim the id, then store the row)', () => {
   it('R-X6: an id claimed by a call that crashed before storing its row is stored when the call is retried', async () => {
     const u = userId(N, 3);
     // What a crash between the two steps leaves: the pointer, no detection row.
-    await getStorage().table.createEntity({
-      partitionKey: partitions.index(T),
-      rowKey: keys.detectionPointer('crash-1'),
-      rowType: 'pointer',
-      userId: u,
-    });
+    await getStorage()
+      .tables.of(partitions.index(T))
+      .createEntity({
+        partitionKey: partitions.index(T),
+        rowKey: keys.detectionPointer('crash-1'),
+        rowType: 'pointer',
+        userId: u,
+      });
     expect(await ingest([detection('crash-1', u, 'medium')])).toEqual(
       expect.objectContaining({ accepted: 1, duplicates: 0 }),
     );
@@ -118,15 +122,17 @@ describe('R-F3 across partitions', () => {
   it('a confirm-compromised action whose detection was never written gets it from the rescore', async () => {
     const u = userId(N, 7);
     // What a crash right after recording the action leaves: the action, no detection.
-    await getStorage().table.createEntity({
-      partitionKey: partitions.users(T, u),
-      rowKey: keys.action(u, 'heal-1'),
-      rowType: 'action',
-      id: 'heal-1',
-      kind: 'confirmUserCompromised',
-      acceptedAt: new Date().toISOString(),
-      initiatedBy: userId(N, 1),
-    });
+    await getStorage()
+      .tables.of(partitions.users(T, u))
+      .createEntity({
+        partitionKey: partitions.users(T, u),
+        rowKey: keys.action(u, 'heal-1'),
+        rowType: 'action',
+        id: 'heal-1',
+        kind: 'confirmUserCompromised',
+        acceptedAt: new Date().toISOString(),
+        initiatedBy: userId(N, 1),
+      });
     await enqueue(queues.rescore, { type: 'rescore', tenantId: T, userId: u, detectionIds: [] });
     const user = await eventually(async () => {
       const found = await riskyUser(u);
@@ -264,13 +270,17 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
   it('the users are spread over several user partitions, and the tenant partition holds none of their rows', async () => {
     expect(new Set(users.map((u) => partitions.users(TM, u))).size).toBeGreaterThan(4);
     const tenantRows: string[] = [];
-    for await (const row of getStorage().table.listEntities({
-      queryOptions: { filter: odata`PartitionKey eq ${TM}` },
-    }))
+    for await (const row of getStorage()
+      .tables.of(TM)
+      .listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${TM}` },
+      }))
       tenantRows.push(row.rowKey!);
     expect(tenantRows.filter((k) => /^(u|r|ra|rd|rl|p|x)\|/.test(k))).toEqual([]);
     for (const u of users) {
-      const row = await getStorage().table.getEntity(partitions.users(TM, u), keys.user(u));
+      const row = await getStorage()
+        .tables.of(partitions.users(TM, u))
+        .getEntity(partitions.users(TM, u), keys.user(u));
       expect(row.riskState).toBe('atRisk');
     }
   });
@@ -299,20 +309,23 @@ describe('user partitions: lists over all users merge the 16 partitions (SPEC §
 });
 
 describe('readMergedPage on real partitions', () => {
-  const partitionsOf = ['merge-test|0', 'merge-test|1', 'merge-test|2'];
+  // Three user partitions of one tenant: three partitions in three tables.
+  const partitionsOf = ['merge-test|u|0', 'merge-test|u|1', 'merge-test|u|2'];
   // 30 rows over 3 partitions, interleaved by RowKey; every third is "kept".
   const rowKeys = Array.from({ length: 30 }, (_, i) => `k|${String(i).padStart(2, '0')}`);
 
   beforeAll(async () => {
     for (const [p, partitionKey] of partitionsOf.entries())
-      await getStorage().table.submitTransaction(
-        rowKeys
-          .filter((_k, i) => i % 3 === p)
-          .map((rowKey): TransactionAction => [
-            'create',
-            { partitionKey, rowKey, n: Number(rowKey.slice(2)) },
-          ]),
-      );
+      await getStorage()
+        .tables.of(partitionKey)
+        .submitTransaction(
+          rowKeys
+            .filter((_k, i) => i % 3 === p)
+            .map((rowKey): TransactionAction => [
+              'create',
+              { partitionKey, rowKey, n: Number(rowKey.slice(2)) },
+            ]),
+        );
   });
 
   async function follow(
@@ -324,7 +337,7 @@ describe('readMergedPage on real partitions', () => {
     let resumeAt: string | undefined;
     for (let call = 0; call < 100; call += 1) {
       const page = await readMergedPage(
-        getStorage().table,
+        getStorage().tables,
         partitionsOf,
         { from: 'k|', to: 'k}' },
         undefined,

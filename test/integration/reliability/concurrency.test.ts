@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, waitUntilQueuesEmpty } from './support';
-import { partitions } from '../../../shared/storage/keys';
+import { partitions, tableOf } from '../../../shared/storage/keys';
 
 // Shared hosts on a busy 2-core machine: waits are bounded by eventually(), not by vitest's default.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -18,7 +18,7 @@ const T = 71;
 let service: TestService;
 let admin: string;
 let ingester: string;
-let table: TableClient;
+let connectionString: string;
 
 const at = (minute: number): string => new Date(Date.UTC(2026, 10, 20, 5, minute)).toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,9 +28,7 @@ beforeAll(async () => {
   await service.seed(tenantSeed(T, 'p2', 20));
   admin = await service.token({ tenantId: tenantId(T), objectId: userId(T, 1), wids: [SA] });
   ingester = await service.token({ tenantId: tenantId(T), roles: ['IdentityRiskEvent.ReadWrite.All'] });
-  table = TableClient.fromConnectionString(service.azurite.connectionString, 'riskloop', {
-    allowInsecureConnection: true,
-  });
+  connectionString = service.azurite.connectionString;
 });
 
 afterAll(async () => {
@@ -56,6 +54,9 @@ async function rowsOf(user: string, kind: 'a' | 'd' | 's'): Promise<Array<Record
   const to = `u|${user}|${kind}}`;
   // Actions are in the user's partition; detections and sign-ins in its facts partition.
   const partition = kind === 'a' ? partitions.users(tenantId(T), user) : partitions.facts(tenantId(T), user);
+  const table = TableClient.fromConnectionString(connectionString, tableOf(partition), {
+    allowInsecureConnection: true,
+  });
   for await (const row of table.listEntities<Record<string, unknown>>({
     queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to}` },
   })) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { odata, TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { allTableNames } from '../../../shared/storage/keys';
 import { startAzurite, type AzuriteInstance } from '../../../tools/azurite';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
@@ -163,18 +164,21 @@ describe('R-X6: storage stops and comes back during a run', () => {
     // The queued work resumes by itself: every accepted detection ends stored, every accepted
     // action applied, every user settled. (Not "every queue empty": a message whose deletion
     // failed in the gap stays invisible until its lease ends and is then a harmless duplicate.)
-    const table = TableClient.fromConnectionString(restarted.connectionString, 'riskloop', {
-      allowInsecureConnection: true,
-    });
+    const connection = restarted.connectionString;
     const unapplied = async (): Promise<string[]> => {
       const rows = new Map<string, Record<string, unknown>>();
-      for await (const row of table.listEntities<Record<string, unknown>>({
-        // Every partition of the tenant: its own, its user partitions, its users' facts, its index (see keys.ts).
-        queryOptions: {
-          filter: odata`PartitionKey ge ${tenantId(T)} and PartitionKey lt ${`${tenantId(T)}}`}`,
-        },
-      })) {
-        rows.set(String(row.rowKey), row);
+      // Every partition of the tenant, in every table: its own, its user partitions, its users' facts, its index (see keys.ts).
+      for (const name of allTableNames()) {
+        const table = TableClient.fromConnectionString(connection, name, {
+          allowInsecureConnection: true,
+        });
+        for await (const row of table.listEntities<Record<string, unknown>>({
+          queryOptions: {
+            filter: odata`PartitionKey ge ${tenantId(T)} and PartitionKey lt ${`${tenantId(T)}}`}`,
+          },
+        })) {
+          rows.set(String(row.rowKey), row);
+        }
       }
       const lost: string[] = [];
       for (const o of outcomes.filter((x) => x.kind === 'detection' && x.status === 202)) {

@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { expect } from 'vitest';
+import { allTableNames } from '../../../shared/storage/keys';
 import { eventually, type TestService } from '../../helpers/service';
 
 /** Shared by the reliability suites (issue 6): the route table, storage snapshots, the Graph error check. */
@@ -143,14 +144,14 @@ export interface StorageSnapshot {
   readonly queues: ReadonlyMap<string, number>;
 }
 
-/** Every entity of the `riskloop` table and every queue's message count, read straight from Azurite. */
+/** Every entity of the app's tables and every queue's message count, read straight from Azurite. */
 export async function snapshotStorage(connectionString: string): Promise<StorageSnapshot> {
-  const table = TableClient.fromConnectionString(connectionString, 'riskloop', {
-    allowInsecureConnection: true,
-  });
   const entities = new Map<string, string>();
-  for await (const entity of table.listEntities()) {
-    entities.set(`${entity.partitionKey}|${entity.rowKey}`, JSON.stringify(entity));
+  for (const name of allTableNames()) {
+    const table = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });
+    for await (const entity of table.listEntities()) {
+      entities.set(`${entity.partitionKey}|${entity.rowKey}`, JSON.stringify(entity));
+    }
   }
   const service = QueueServiceClient.fromConnectionString(connectionString);
   const queues = new Map<string, number>();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, partitions, USER_BUCKETS } from '../../../shared/storage/keys';
+import {
+  allTableNames,
+  bucketOf,
+  keys,
+  partitions,
+  tableNames,
+  tableOf,
+  USER_BUCKETS,
+} from '../../../shared/storage/keys';
 
 describe('user partitions', () => {
   const guid = (n: number) =>
@@ -40,5 +48,47 @@ describe('user partitions', () => {
     // 100 expected per partition; a fair hash stays well inside this.
     for (const count of counts.values()) expect(count).toBeGreaterThan(50);
     for (const count of counts.values()) expect(count).toBeLessThan(150);
+  });
+});
+
+describe('tables', () => {
+  const tenant = '8c2b1a6e-4f3d-4e21-9a7b-1f2e3d4c5b6a';
+  const user = '00000042-1111-4222-8333-000000000abc';
+
+  it('each kind of partition has its table: the tenant and registry, facts, index, and each user bucket its own', () => {
+    expect(tableOf(partitions.tenant(tenant))).toBe(tableNames.main);
+    expect(tableOf(keys.tenantRegistryPartition)).toBe(tableNames.main);
+    expect(tableOf(partitions.facts(tenant, user))).toBe(tableNames.facts);
+    expect(tableOf(partitions.facts(tenant, 'id|with|bars'))).toBe(tableNames.facts);
+    expect(tableOf(partitions.index(tenant))).toBe(tableNames.index);
+    expect(tableOf(partitions.users(tenant, user))).toBe(tableNames.users(bucketOf(user)));
+    expect(partitions.userBuckets(tenant).map(tableOf)).toEqual(
+      Array.from({ length: USER_BUCKETS }, (_, i) => `riskloopusers${i.toString(16)}`),
+    );
+  });
+
+  it('the facts range of a tenant (listing every detection) stays in one table', () => {
+    const range = partitions.factsRange(tenant);
+    expect(tableOf(range.from)).toBe(tableNames.facts);
+    expect(tableOf(partitions.facts(tenant, user)) === tableOf(range.from)).toBe(true);
+  });
+
+  it('every table is created, with a valid Table Storage name, and none twice', () => {
+    const names = allTableNames();
+    expect(names).toHaveLength(3 + USER_BUCKETS);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z][A-Za-z0-9]{2,62}$/);
+    for (const pk of [
+      tenant,
+      partitions.facts(tenant, user),
+      partitions.index(tenant),
+      ...partitions.userBuckets(tenant),
+    ])
+      expect(names).toContain(tableOf(pk));
+  });
+
+  it('refuses a partition key of no known kind instead of guessing its table', () => {
+    expect(() => tableOf(`${tenant}|q`)).toThrow(/no table holds partition/);
+    expect(() => tableOf(`${tenant}|u|g`)).toThrow(/no table holds partition/);
   });
 });
