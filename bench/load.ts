@@ -1,6 +1,6 @@
 /**
  * `npm run load`: a bounded load test on loopback. A real Azurite and the local host serve
- * the built app (run `npm run build` first); autocannon sends a mix of reads (lists with
+ * the built app (`npm run load` builds it first); autocannon sends a mix of reads (lists with
  * filters, single users, history, detections, sign-ins) and feedback actions on one tenant.
  * It reports throughput and latency percentiles, then waits for the worker to apply every
  * accepted action and checks the final state: no 5xx, every 204 action stored and applied,
