@@ -112,14 +112,38 @@ function isLive(row: WindowRow, now: Date): boolean {
   return now.getTime() - since < ABANDONED_AFTER_MS;
 }
 
+/** Per tenant, the last window opening started in this process (see {@link ensureAlertWindow}). */
+const openings = new Map<string, Promise<void>>();
+
 /**
  * Opens a window unless one is open (R-E5: the window opens when a user qualifies and no
  * window is open). `openedAt` is when the first user waiting in it qualified, which is
  * earlier than `now` for a user who qualified while the previous window was being sent.
  * The message goes first: if opening then loses a race, the message names a window that
  * never existed and the sender drops it.
+ *
+ * In one process the openings of a tenant run one after another: the rescores of a batch
+ * that qualify together would otherwise all find no window, all put a message on the
+ * queue, and all but one be dropped by the sender. One after another, the first opens the
+ * window and the others find it open (a point read each). Across instances they may still
+ * race, which costs such dropped messages and nothing else.
  */
-export async function ensureAlertWindow(tenantId: string, now: Date, openedAt: Date = now): Promise<void> {
+export function ensureAlertWindow(tenantId: string, now: Date, openedAt: Date = now): Promise<void> {
+  const previous = openings.get(tenantId) ?? Promise.resolve();
+  const calledAt = Date.now();
+  // `now`, moved on by the time spent waiting for the openings before this one.
+  const mine = previous.then(() =>
+    openWindow(tenantId, new Date(now.getTime() + Date.now() - calledAt), openedAt),
+  );
+  const settled = mine.catch(() => undefined);
+  openings.set(tenantId, settled);
+  void settled.then(() => {
+    if (openings.get(tenantId) === settled) openings.delete(tenantId);
+  });
+  return mine;
+}
+
+async function openWindow(tenantId: string, now: Date, openedAt: Date): Promise<void> {
   const current = await readWindow(tenantId);
   if (current && isLive(current, now)) return;
   const closesAt = windowClosesAt(openedAt, current?.lastSentAt, windowMs());

@@ -7,7 +7,7 @@ import { loadSeed } from '../../shared/engine/seed';
 import { ensureAlertWindow, sendAlertWindow } from '../../shared/engine/alerts';
 import { listNotifications } from '../../shared/engine/reads';
 import { pendingAlertWrite, readWindow } from '../../shared/storage/alert-store';
-import { ensureStorage, getStorage } from '../../shared/storage/clients';
+import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
 import { getNotification } from '../../shared/storage/notification-store';
 import { submitGroups, submitGroupsByPartition } from '../../shared/storage/table';
 import { getTenant } from '../../shared/storage/tenant-store';
@@ -70,6 +70,29 @@ const forTenant = (n: number) =>
   capture.requests.filter((r) => JSON.stringify(r.body).includes(`Tenant ${n}`));
 
 describe('alert window timing (SPEC §5)', () => {
+  it('R-E5: rescores that qualify together in one process open one window, with one message on the queue', async () => {
+    const t = await newTenant();
+    const alerts = getStorage().queue(queues.alerts);
+    const messages = async (): Promise<number> =>
+      (await alerts.getProperties()).approximateMessagesCount ?? Number.NaN;
+    const before = await messages();
+    const opened = new Date(Date.now() - 5_000);
+    const users = Array.from({ length: 15 }, (_, i) => i + 3);
+    await submitGroupsByPartition(
+      getStorage().tables,
+      users.map((u) => [waiting(t, u, opened)]),
+    );
+    // A batch of 15 rescores, each opening the window after its commit.
+    await Promise.all(users.map(() => ensureAlertWindow(t.id, new Date(), opened)));
+    expect(await messages()).toBe(before + 1);
+    const window = (await readWindow(t.id))!;
+    expect(window).toMatchObject({ state: 'open', openedAt: opened.toISOString() });
+
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 15 });
+    expect(forTenant(t.n)).toHaveLength(1);
+  });
+
   it('R-E5: a message that arrives less than a second early is sent at the close, not put back', async () => {
     const t = await newTenant();
     const opened = new Date(Date.now() - 4_400);
