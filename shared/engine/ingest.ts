@@ -1,5 +1,5 @@
 import type { DetectionInput, RemediationInput, SignInInput } from '../domain/ingestion';
-import type { RescoreMessage } from '../domain/messages';
+import { packRescores } from '../domain/messages';
 import { queues } from '../storage/clients';
 import {
   detectionGroups,
@@ -10,9 +10,6 @@ import {
 } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
 
-/** Detection ids per rescore message: keeps a message far below the 64 KiB queue limit. */
-const IDS_PER_MESSAGE = 200;
-
 export interface IngestResult {
   accepted: number;
   duplicates: number;
@@ -22,21 +19,11 @@ export interface IngestResult {
 /**
  * Queues every user the call touched, repeated items included: a retried call whose first
  * attempt stored the rows but failed before queueing must still get them scored (R-X6).
+ * Up to 32 users go in one message (shared/domain/messages.ts): a queue message costs
+ * three storage operations (put, get, delete), whatever it carries.
  */
 async function queueRescores(tenantId: string, outcome: IngestOutcome): Promise<IngestResult> {
-  const messages: RescoreMessage[] = [];
-  for (const [userId, detectionIds] of outcome.users) {
-    if (detectionIds.length === 0) messages.push({ type: 'rescore', tenantId, userId, detectionIds: [] });
-    for (let i = 0; i < detectionIds.length; i += IDS_PER_MESSAGE) {
-      messages.push({
-        type: 'rescore',
-        tenantId,
-        userId,
-        detectionIds: detectionIds.slice(i, i + IDS_PER_MESSAGE),
-      });
-    }
-  }
-  await Promise.all(messages.map((m) => enqueue(queues.rescore, m)));
+  await Promise.all(packRescores(tenantId, outcome.users).map((m) => enqueue(queues.rescore, m)));
   return { accepted: outcome.accepted, duplicates: outcome.duplicates, usersQueued: outcome.users.size };
 }
 

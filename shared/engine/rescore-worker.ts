@@ -1,4 +1,4 @@
-import { RescoreMessage } from '../domain/messages';
+import { RescoreQueueMessage, type RescoreMessage } from '../domain/messages';
 import { describeZodError } from '../http/body';
 import { queues } from '../storage/clients';
 import { poison } from '../storage/queue';
@@ -15,28 +15,55 @@ export type WorkerOutcome =
       riskLevel: string;
       riskState: string;
     }
+  | { outcome: 'rescoredUsers'; tenantId: string; users: number; wrote: number; maxAttempts: number }
   | { outcome: 'poisoned'; reason: string };
 
 /**
- * Handles one rescore message. A malformed message is moved to the poison queue at once
- * with its reason (R-X2): retrying it could never succeed. Storage errors throw, so the
- * host retries with its back-off and poisons after `maxDequeueCount`.
+ * Handles one rescore message: one user (feedback) or several (ingestion). A malformed
+ * message is moved to the poison queue at once with its reason (R-X2): retrying it could
+ * never succeed. Storage errors throw, so the host retries with its back-off and poisons
+ * after `maxDequeueCount`. The users of one message are rescored one after another, so
+ * host.json's `batchSize` alone bounds the rescores an instance runs at once; when some
+ * fail, the others are still done, and the retry finds nothing left to do for them.
  */
 export async function handleRescoreMessage(message: unknown): Promise<WorkerOutcome> {
-  const parsed = RescoreMessage.safeParse(message);
+  const parsed = RescoreQueueMessage.safeParse(message);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error, 'message');
     await poison(queues.rescore, message, reason);
     return { outcome: 'poisoned', reason };
   }
-  const result = await rescoreUser(parsed.data, alertRescoreHook);
-  return {
-    outcome: 'rescored',
-    tenantId: parsed.data.tenantId,
-    userId: parsed.data.userId,
-    attempts: result.attempts,
-    wrote: result.wrote,
-    riskLevel: result.plan.user.riskLevel,
-    riskState: result.plan.user.riskState,
-  };
+  const data = parsed.data;
+  if (data.type === 'rescore') {
+    const result = await rescoreUser(data, alertRescoreHook);
+    return {
+      outcome: 'rescored',
+      tenantId: data.tenantId,
+      userId: data.userId,
+      attempts: result.attempts,
+      wrote: result.wrote,
+      riskLevel: result.plan.user.riskLevel,
+      riskState: result.plan.user.riskState,
+    };
+  }
+  let wrote = 0;
+  let maxAttempts = 0;
+  const failures: unknown[] = [];
+  for (const user of data.users) {
+    const single: RescoreMessage = { type: 'rescore', tenantId: data.tenantId, ...user };
+    try {
+      const result = await rescoreUser(single, alertRescoreHook);
+      if (result.wrote) wrote += 1;
+      maxAttempts = Math.max(maxAttempts, result.attempts);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(
+      failures,
+      `${failures.length} of ${data.users.length} users of the message could not be rescored; the queue will retry`,
+    );
+  }
+  return { outcome: 'rescoredUsers', tenantId: data.tenantId, users: data.users.length, wrote, maxAttempts };
 }

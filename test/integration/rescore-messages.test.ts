@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfigForTests } from '../../shared/config';
+import { ingestDetections } from '../../shared/engine/ingest';
+import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
+import { loadSeed } from '../../shared/engine/seed';
+import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { readUserSnapshot } from '../../shared/storage/user-store';
+import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import { tenantId, tenantSeed, userId } from '../helpers/tenants';
+
+/**
+ * An ingestion call queues its users in messages of up to 32 (shared/domain/messages.ts),
+ * and the worker rescores every user of such a message. Against a real Azurite, with no
+ * host: the test takes the messages off the queue and hands them to the worker itself.
+ */
+let azurite: AzuriteInstance;
+let dir: string;
+const N = 71;
+const T = tenantId(N);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-rescore-messages-'));
+  azurite = await startAzurite();
+  Object.assign(process.env, {
+    AzureWebJobsStorage: azurite.connectionString,
+    SENDGRID_API_KEY: 'SG.rescore-messages-test-key',
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+  });
+  resetConfigForTests();
+  await ensureStorage();
+  await loadSeed(tenantSeed(N, 'p2', 40));
+});
+afterAll(async () => {
+  await azurite?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Takes every visible message off a queue, decoded as the Functions trigger decodes it. */
+async function drain(queueName: string): Promise<unknown[]> {
+  const queue = getStorage().queue(queueName);
+  const messages: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems: items } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (items.length === 0) return messages;
+    for (const item of items) {
+      messages.push(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+describe('rescore messages of an ingestion call', () => {
+  it('R-X6: one call over 40 users queues 2 messages, and the worker rescores all 40 users', async () => {
+    const users = Array.from({ length: 40 }, (_, i) => userId(N, i + 1));
+    const result = await ingestDetections(
+      T,
+      users.map((u, i) => ({
+        id: `batch-${i}`,
+        userId: u,
+        riskEventType: 'leakedCredentials',
+        riskLevel: 'high',
+        detectionTimingType: 'offline',
+        activity: 'user',
+        activityDateTime: '2026-11-20T05:00:00.000Z',
+        detectedDateTime: '2026-11-20T06:00:00.000Z',
+      })),
+    );
+    expect(result).toEqual({ accepted: 40, duplicates: 0, usersQueued: 40 });
+
+    const messages = await drain(queues.rescore);
+    expect(messages).toHaveLength(2);
+    expect(messages.map((m) => (m as { users: unknown[] }).users.length)).toEqual([32, 8]);
+    for (const message of messages)
+      expect(await handleRescoreMessage(message)).toMatchObject({
+        outcome: 'rescoredUsers',
+        wrote: expect.any(Number),
+      });
+
+    for (const u of users) {
+      const { user } = await readUserSnapshot(T, u);
+      expect(user).toMatchObject({ riskLevel: 'high', riskState: 'atRisk', isProcessing: false });
+    }
+  });
+
+  it('R-X2: a message over its limits goes to the poison queue with the field named, and nobody is rescored', async () => {
+    const message = {
+      type: 'rescoreUsers',
+      tenantId: T,
+      users: Array.from({ length: 33 }, (_, i) => ({ userId: userId(N, i + 1), detectionIds: [] })),
+    };
+    const outcome = await handleRescoreMessage(message);
+    expect(outcome).toMatchObject({ outcome: 'poisoned', reason: expect.stringContaining('users') });
+    const poisoned = await drain(`${queues.rescore}-poison`);
+    expect(poisoned).toEqual([{ reason: (outcome as { reason: string }).reason, message }]);
+    expect(await drain(queues.rescore)).toEqual([]);
+  });
+});
