@@ -108,27 +108,27 @@ export function createStorageClients(
     tableClient = (name) => new TableClient(target.tableUrl, name, credential);
     queueService = new QueueServiceClient(target.queueUrl, credential);
   }
-  const tableClients = new Map<string, TableClient>();
-  const byName = (name: string): TableClient => {
-    let client = tableClients.get(name);
-    if (!client) {
-      client = tableClient(name);
-      client.pipeline.addPolicy(countingPolicy);
-      tableClients.set(name, client);
-    }
+  const table = onePerName((name) => {
+    const client = tableClient(name);
+    client.pipeline.addPolicy(countingPolicy);
     return client;
-  };
-  const queueClients = new Map<string, QueueClient>();
+  });
   return {
-    tables: { of: (partitionKey) => byName(tableOf(partitionKey)), all: () => allTableNames().map(byName) },
-    queue: (name) => {
-      let client = queueClients.get(name);
-      if (!client) {
-        client = queueService.getQueueClient(name);
-        queueClients.set(name, client);
-      }
-      return client;
-    },
+    tables: { of: (partitionKey) => table(tableOf(partitionKey)), all: () => allTableNames().map(table) },
+    queue: onePerName((name) => queueService.getQueueClient(name)),
+  };
+}
+
+/** `make`, called once per name: later calls with the name return the first result. */
+function onePerName<T>(make: (name: string) => T): (name: string) => T {
+  const made = new Map<string, T>();
+  return (name) => {
+    let value = made.get(name);
+    if (value === undefined) {
+      value = make(name);
+      made.set(name, value);
+    }
+    return value;
   };
 }
 
