@@ -354,7 +354,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const peak = rssOf(host.pid).hwm;
     const ingestPerSecond = 20_000 / ingestSeconds;
-    // What one rescore's read costs on Azurite at this size: it scans the whole table per query.
+    // What one rescore's read costs on Azurite at this size: it scans its whole table (the facts of every user) per query.
     const rawTable = TableClient.fromConnectionString(azurite.connectionString, tableNames.facts, {
       allowInsecureConnection: true,
     });
@@ -385,7 +385,7 @@ async function main(): Promise<void> {
       },
       ratio: ingestPerSecond / floorPerSecond,
       met: rescored >= 2000 && ingestPerSecond / floorPerSecond >= 0.7,
-      note: `accepted in ${((accepted - t0) / 1000).toFixed(1)} s; ${rescored} of 2,000 users rescored after ${ingestSeconds.toFixed(1)} s; a bare range query for one user's rows takes ${bareQueryMs.toFixed(0)} ms on Azurite at this table size (it scans the whole table), so 2,000 rescore reads alone cost ≈ ${((bareQueryMs * 2000) / 1000).toFixed(0)} s; a bare 10-row transaction in a user partition takes ${bareFinalTxMs.toFixed(0)} ms (Azurite scans the partition for every row it writes), so 2,000 rescore commits alone cost ≈ ${((bareFinalTxMs * 2000) / 1000).toFixed(0)} s`,
+      note: `accepted in ${((accepted - t0) / 1000).toFixed(1)} s; ${rescored} of 2,000 users rescored after ${ingestSeconds.toFixed(1)} s; a bare range query for one user's rows takes ${bareQueryMs.toFixed(0)} ms on Azurite at this table size (it scans the whole facts table), so 2,000 rescore reads alone cost ≈ ${((bareQueryMs * 2000) / 1000).toFixed(0)} s; a bare 10-row transaction in a user partition takes ${bareFinalTxMs.toFixed(0)} ms (Azurite scans the partition for every row it writes), so 2,000 rescore commits alone cost ≈ ${((bareFinalTxMs * 2000) / 1000).toFixed(0)} s`,
     });
     record({
       name: 'peak RSS of the local host during the ingestion run',
@@ -489,19 +489,39 @@ async function main(): Promise<void> {
       if (res.status !== 202) throw new Error(`burst ingestion answered ${res.status}`);
     }
     const burstAccepted = Date.now();
-    const named = new Map<string, number>();
-    const deadline = Date.now() + 180_000;
-    while (named.size < 5000 && Date.now() < deadline) {
-      named.clear();
-      for (const r of capture.requests) {
-        const html =
-          (r.body as { content: Array<{ type: string; value: string }> }).content.find(
-            (c) => c.type === 'text/plain',
-          )?.value ?? '';
-        for (const m of html.matchAll(/user(\d+)@bench20\.example/g))
-          named.set(m[1]!, (named.get(m[1]!) ?? 0) + 1);
+    // Everyone named in the notification log (an email's text part lists at most 50 users).
+    const burstReader = await token(tenantIdOf(BURST), { objectId: userIdOf(BURST, 2), wids: [SR] });
+    const readLog = async (): Promise<Map<string, number>> => {
+      const logged = new Map<string, number>();
+      let nextLink: string | undefined = `${base}/riskloop/notifications?$top=500`;
+      while (nextLink) {
+        const page = (await (
+          await fetch(nextLink, { headers: { authorization: `Bearer ${burstReader}` } })
+        ).json()) as {
+          value: Array<{ users: Array<{ id: string }> }>;
+          '@odata.nextLink'?: string;
+        };
+        for (const n of page.value) for (const u of n.users) logged.set(u.id, (logged.get(u.id) ?? 0) + 1);
+        nextLink = page['@odata.nextLink'];
       }
-      await sleep(500);
+      return logged;
+    };
+    // Until everyone is in an email: on Azurite the 5,000 rescores take minutes, so the
+    // users qualify over minutes, not within 5 s. Bounded, so the bench always ends.
+    const deadline = Date.now() + 600_000;
+    let loggedUsers = await readLog();
+    while (loggedUsers.size < 5000 && Date.now() < deadline) {
+      await sleep(5000);
+      loggedUsers = await readLog();
+    }
+    const named = new Map<string, number>();
+    for (const r of capture.requests) {
+      const text =
+        (r.body as { content: Array<{ type: string; value: string }> }).content.find(
+          (c) => c.type === 'text/plain',
+        )?.value ?? '';
+      for (const m of text.matchAll(/user(\d+)@bench20\.example/g))
+        named.set(m[1]!, (named.get(m[1]!) ?? 0) + 1);
     }
     const emails = [...capture.requests].sort((a, b) => a.receivedAt - b.receivedAt);
     const gaps = emails.slice(1).map((e, i) => (e.receivedAt - emails[i]!.receivedAt) / 1000);
@@ -529,22 +549,11 @@ async function main(): Promise<void> {
         if (q !== undefined) worstDelay = Math.max(worstDelay, (e.receivedAt - q) / 1000);
       }
     }
-    // The text part lists at most 50 users; the notification log has everyone.
-    const loggedUsers = new Map<string, number>();
-    const burstReader = await token(tenantIdOf(BURST), { objectId: userIdOf(BURST, 2), wids: [SR] });
-    let nextLink: string | undefined = `${base}/riskloop/notifications?$top=500`;
-    while (nextLink) {
-      const page = (await (
-        await fetch(nextLink, { headers: { authorization: `Bearer ${burstReader}` } })
-      ).json()) as {
-        value: Array<{ users: Array<{ id: string }> }>;
-        '@odata.nextLink'?: string;
-      };
-      for (const n of page.value)
-        for (const u of n.users) loggedUsers.set(u.id, (loggedUsers.get(u.id) ?? 0) + 1);
-      nextLink = page['@odata.nextLink'];
-    }
     const loggedTwice = [...loggedUsers.values()].filter((v) => v > 1).length;
+    const qualifiedTimes = [...qualified.values()];
+    const qualifiedOver = qualifiedTimes.length
+      ? (Math.max(...qualifiedTimes) - Math.min(...qualifiedTimes)) / 1000
+      : 0;
     record({
       name: 'alert burst: emails for 5,000 qualifying users',
       value: emails.length,
@@ -552,7 +561,7 @@ async function main(): Promise<void> {
       target:
         '1 email per 5-second window, every user in exactly one email, all sent within 10 s of qualifying',
       met: loggedUsers.size === 5000 && loggedTwice === 0 && gaps.every((g) => g >= 4.9) && worstDelay <= 10,
-      note: `${loggedUsers.size} users in the log, ${loggedTwice} twice; smallest gap between emails ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} s; worst qualify→sent ${worstDelay.toFixed(1)} s; ingestion accepted in ${((burstAccepted - burstStart) / 1000).toFixed(1)} s; ${twice} users named twice in listed parts`,
+      note: `${loggedUsers.size} users in the log, ${loggedTwice} twice (waited ${((Date.now() - burstAccepted) / 1000).toFixed(0)} s after the ingestion was accepted, at most 600); the ${qualified.size.toLocaleString('en')} users qualified over ${qualifiedOver.toFixed(0)} s (the rescores of 5,000 users on Azurite), not within 5 s; smallest gap between emails ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} s; worst qualify→sent ${worstDelay.toFixed(1)} s; ingestion accepted in ${((burstAccepted - burstStart) / 1000).toFixed(1)} s; ${twice} users named twice in listed parts`,
     });
   }
   // The host's own log of the run, for looking into a figure (git-ignored, like results.json).
@@ -718,7 +727,7 @@ async function main(): Promise<void> {
       },
       ratio: firstPageMs / pageFloorMs,
       met: seeded >= BIG_USERS && firstPageMs <= 100,
-      note: `one of those range reads alone takes ${Math.round(percentile(bareOne, 50))} ms; measured with ${seeded.toLocaleString('en')} users (${(seeded * 4).toLocaleString('en')} projection rows, written in ${seedSeconds.toFixed(0)} s${seeded < BIG_USERS ? '; seeding stopped at its time bound' : ''}); reads the by-level projection (rl|high|…) of each of the 16 user partitions: 16 parallel range reads of at most 20 rows, so at most 320 rows for 20 results at any size; Azurite answers each range read with a scan of the whole table (every partition, every row), so here the page costs 16 table scans; the same page through an unindexed filter ('high' or 'none') took ${Math.round(scanMs)} ms`,
+      note: `one of those range reads alone takes ${Math.round(percentile(bareOne, 50))} ms; measured with ${seeded.toLocaleString('en')} users (${(seeded * 4).toLocaleString('en')} projection rows, written in ${seedSeconds.toFixed(0)} s${seeded < BIG_USERS ? '; seeding stopped at its time bound' : ''}); reads the by-level projection (rl|high|…) of each of the 16 user partitions: 16 parallel range reads of at most 20 rows, so at most 320 rows for 20 results at any size; Azurite answers each range read with a scan of its whole table (every partition, every row) and each user bucket is its own table (shared/storage/keys.ts), so here the page costs 16 scans of one bucket's rows each; the same page through an unindexed filter ('high' or 'none') took ${Math.round(scanMs)} ms`,
     });
   }
 
