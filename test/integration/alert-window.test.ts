@@ -62,6 +62,18 @@ const waiting = (tenant: { n: number; id: string }, user: number, at: Date) =>
     activityDateTime: '2026-11-20T05:10:00.000Z',
   });
 
+/** Many users waiting in the tenant's window since `at`, as their rescores leave them. */
+async function qualifyAll(
+  tenant: { n: number; id: string },
+  users: readonly number[],
+  at: Date,
+): Promise<void> {
+  await submitGroupsByPartition(
+    getStorage().tables,
+    users.map((u) => [waiting(tenant, u, at)]),
+  );
+}
+
 async function qualify(tenant: { n: number; id: string }, user: number, at: Date): Promise<void> {
   await submitGroups(getStorage().tables, [[waiting(tenant, user, at)]]);
 }
@@ -78,10 +90,7 @@ describe('alert window timing (SPEC §5)', () => {
     const before = await messages();
     const opened = new Date(Date.now() - 5_000);
     const users = Array.from({ length: 15 }, (_, i) => i + 3);
-    await submitGroupsByPartition(
-      getStorage().tables,
-      users.map((u) => [waiting(t, u, opened)]),
-    );
+    await qualifyAll(t, users, opened);
     // A batch of 15 rescores, each opening the window after its commit.
     await Promise.all(users.map(() => ensureAlertWindow(t.id, new Date(), opened)));
     expect(await messages()).toBe(before + 1);
@@ -158,10 +167,7 @@ describe('alert window timing (SPEC §5)', () => {
     const t = await newTenant();
     const opened = new Date(Date.now() - 5_000);
     const users = Array.from({ length: 1_500 }, (_, i) => i + 10);
-    await submitGroupsByPartition(
-      getStorage().tables,
-      users.map((u) => [waiting(t, u, opened)]),
-    );
+    await qualifyAll(t, users, opened);
     await ensureAlertWindow(t.id, new Date(), opened);
     const window = (await readWindow(t.id))!;
     const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
