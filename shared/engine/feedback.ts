@@ -10,7 +10,7 @@ import { keys, partitions } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
 import { adminConfirmedDetection, writeAdminConfirmedDetection } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
-import { getMany, getManyAcross, getOptional } from '../storage/table';
+import { getMany, getManyAcross, getOptional, submitGroups } from '../storage/table';
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
@@ -59,9 +59,7 @@ async function acceptForUser(
     const built = rows();
     const user = current ? UserRow.parse(current) : undefined;
     try {
-      await tables
-        .of(partitions.users(tenantId, userId))
-        .submitTransaction([...markProcessing(tenantId, userId, user), ...built.actions]);
+      await submitGroups(tables, [[...markProcessing(tenantId, userId, user), ...built.actions]]);
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;

@@ -87,7 +87,7 @@ export async function writeAdminConfirmedDetection(tenantId: string, d: Detectio
   const { pointer, row } = detectionRows(tenantId, d, d.detectedDateTime);
   for (const action of [pointer, row]) {
     try {
-      await tables.of(action[1].partitionKey).submitTransaction([action]);
+      await submitGroups(tables, [[action]]);
     } catch (error) {
       if (!isConflict(error)) throw error;
     }

@@ -1,8 +1,9 @@
+import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { invertedTime, keys } from './keys';
-import { getOptional, queryRange } from './table';
+import { getOptional, queryRange, submitGroups, upsertRow } from './table';
 
 /** One entry of the notification log (GET /riskloop/notifications). */
 export const Notification = z.object({
@@ -77,8 +78,8 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
   const { tables } = getStorage();
   const [first, ...rest] = userPieces(n.users);
   for (let i = 0; i < rest.length; i += PIECES_PER_TRANSACTION) {
-    await tables.of(tenantId).submitTransaction(
-      rest.slice(i, i + PIECES_PER_TRANSACTION).map((users, j) => [
+    await submitGroups(tables, [
+      rest.slice(i, i + PIECES_PER_TRANSACTION).map((users, j): TransactionAction => [
         'upsert',
         {
           partitionKey: tenantId,
@@ -88,9 +89,10 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
         },
         'Replace',
       ]),
-    );
+    ]);
   }
-  await tables.of(tenantId).upsertEntity(
+  await upsertRow(
+    tables,
     {
       partitionKey: tenantId,
       rowKey,

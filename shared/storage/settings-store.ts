@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { UsersAtRiskAlertSettings, WeeklyDigestSettings } from '../domain/settings';
 import { getStorage } from './clients';
-import { isConflict, isPreconditionFailed } from './errors';
 import { keys } from './keys';
-import { getOptional } from './table';
+import { getOptional, replaceIfUnchanged, upsertRow } from './table';
 
 const schemas = { usersAtRiskAlert: UsersAtRiskAlertSettings, weeklyDigest: WeeklyDigestSettings } as const;
 type Name = keyof typeof schemas;
@@ -51,17 +50,12 @@ export async function putSettings<N extends Name>(
   value: SettingsOf<N>,
 ): Promise<SettingsOf<N>> {
   const valid = schemas[name].parse(value) as SettingsOf<N>;
-  await getStorage()
-    .tables.of(tenantId)
-    .upsertEntity(
-      {
-        partitionKey: tenantId,
-        rowKey: keys.settings(name),
-        rowType: 'settings',
-        value: JSON.stringify(valid),
-      },
-      'Replace',
-    );
+  await upsertRow(getStorage().tables, {
+    partitionKey: tenantId,
+    rowKey: keys.settings(name),
+    rowType: 'settings',
+    value: JSON.stringify(valid),
+  });
   cache.delete(`${tenantId}|${name}`);
   return valid;
 }
@@ -89,13 +83,11 @@ export async function mergeSettings<N extends Name>(
       rowType: 'settings',
       value: JSON.stringify(merged),
     };
-    try {
-      if (row) await tables.of(tenantId).updateEntity(entity, 'Replace', { etag: row.etag });
-      else await tables.of(tenantId).createEntity(entity);
+    if (await replaceIfUnchanged(tables, entity, row?.etag)) {
       cache.delete(`${tenantId}|${name}`);
       return merged;
-    } catch (error) {
-      if (attempt >= MAX_MERGE_ATTEMPTS || !(isPreconditionFailed(error) || isConflict(error))) throw error;
     }
+    if (attempt >= MAX_MERGE_ATTEMPTS)
+      throw new Error(`settings '${name}' changed under ${MAX_MERGE_ATTEMPTS} merges in a row; not merged`);
   }
 }

@@ -130,6 +130,15 @@ function partitionOf(action: TransactionAction): string {
 
 export type Entity = TableEntity<Record<string, string | number | boolean>>;
 
+/** Upserts one row into the table that holds its partition. */
+export async function upsertRow(
+  tables: Tables,
+  entity: Entity,
+  mode: 'Replace' | 'Merge' = 'Replace',
+): Promise<void> {
+  await tables.of(entity.partitionKey).upsertEntity(entity, mode);
+}
+
 /**
  * Optimistic write of a single-row state machine (alert window, digest claim): replaces the
  * row only if it still has `previousEtag`, or creates it when there was none. Returns the

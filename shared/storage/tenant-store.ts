@@ -11,7 +11,7 @@ import { getStorage } from './clients';
 import { toEntity } from './entities';
 import { keys, partitions } from './keys';
 import { primeSettings, settingsCached } from './settings-store';
-import { getOptional, queryRange, submitGroupsByPartition } from './table';
+import { getOptional, queryRange, submitGroupsByPartition, upsertRow } from './table';
 
 const ProfileRow = z.object({ displayName: z.string(), license: License });
 
@@ -61,13 +61,9 @@ export async function warmTenantCaches(tenantId: string): Promise<void> {
 export async function putTenant(profile: TenantProfile): Promise<void> {
   const { tables } = getStorage();
   const fields = { rowType: 'tenant', displayName: profile.displayName, license: profile.license };
-  await tables
-    .of(profile.id)
-    .upsertEntity({ partitionKey: profile.id, rowKey: keys.tenantProfile, ...fields }, 'Replace');
+  await upsertRow(tables, { partitionKey: profile.id, rowKey: keys.tenantProfile, ...fields });
   // The registry the digest fans out from; a second write, idempotent like the first.
-  await tables
-    .of(keys.tenantRegistryPartition)
-    .upsertEntity({ partitionKey: keys.tenantRegistryPartition, rowKey: profile.id, ...fields }, 'Replace');
+  await upsertRow(tables, { partitionKey: keys.tenantRegistryPartition, rowKey: profile.id, ...fields });
   cache.delete(profile.id);
 }
 
