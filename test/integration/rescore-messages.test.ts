@@ -7,6 +7,8 @@ import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
 import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { keys, partitions } from '../../shared/storage/keys';
+import { submitGroups } from '../../shared/storage/table';
 import { readUserSnapshot } from '../../shared/storage/user-store';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
@@ -83,6 +85,49 @@ describe('rescore messages of an ingestion call', () => {
       const { user } = await readUserSnapshot(T, u);
       expect(user).toMatchObject({ riskLevel: 'high', riskState: 'atRisk', isProcessing: false });
     }
+  });
+
+  it('R-X6: a user whose rescore fails does not stop the others; the message throws, so the queue retries it', async () => {
+    const [broken, fine] = [userId(N, 50), userId(N, 51)];
+    await ingestDetections(T, [
+      {
+        id: 'partial-1',
+        userId: fine,
+        riskEventType: 'leakedCredentials',
+        riskLevel: 'medium',
+        detectionTimingType: 'offline',
+        activity: 'user',
+        activityDateTime: '2026-11-20T05:00:00.000Z',
+        detectedDateTime: '2026-11-20T06:00:00.000Z',
+      },
+    ]);
+    await drain(queues.rescore);
+    // A detection row that cannot be read: the broken user's rescore throws on it.
+    await submitGroups(getStorage().tables, [
+      [
+        [
+          'upsert',
+          {
+            partitionKey: partitions.facts(T, broken),
+            rowKey: keys.detection(broken, 'bad'),
+            rowType: 'detection',
+          },
+        ],
+      ],
+    ]);
+    const message = {
+      type: 'rescoreUsers',
+      tenantId: T,
+      users: [
+        { userId: broken, detectionIds: ['bad'] },
+        { userId: fine, detectionIds: ['partial-1'] },
+      ],
+    };
+    await expect(handleRescoreMessage(message)).rejects.toThrow(
+      /1 of 2 users of the message could not be rescored/,
+    );
+    const { user } = await readUserSnapshot(T, fine);
+    expect(user).toMatchObject({ riskLevel: 'medium', riskState: 'atRisk', isProcessing: false });
   });
 
   it('R-X2: a message over its limits goes to the poison queue with the field named, and nobody is rescored', async () => {
