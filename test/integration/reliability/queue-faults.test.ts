@@ -1,5 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { packRescores } from '../../../shared/domain/messages';
 import { eventually, startService, type TestService } from '../../helpers/service';
 import { startSendGridCapture, type SendGridCapture } from '../../helpers/sendgrid-capture';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
@@ -198,12 +199,16 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     };
   }
 
-  const rescoreOf = (t: Tenant, user: number, detectionIds: string[] = []) => ({
+  /** What a feedback action queues: one user. */
+  const rescoreOf = (t: Tenant, user: number) => ({
     type: 'rescore',
     tenantId: t.id,
     userId: userId(t.n, user),
-    detectionIds,
+    detectionIds: [],
   });
+  /** What an ingestion call queues: its users, packed as the service packs them. */
+  const ingestedOf = (t: Tenant, user: number, detectionIds: string[]) =>
+    packRescores(t.id, new Map([[userId(t.n, user), detectionIds]]))[0];
 
   /** The same API calls for each tenant; `duplicate` re-delivers every message twice, in reverse order, as it goes. */
   async function scenario(t: Tenant, duplicate: boolean): Promise<void> {
@@ -234,7 +239,7 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
       },
       202,
     );
-    await redeliver(rescoreOf(t, 3, [`s1-${t.n}:rt0`]));
+    await redeliver(ingestedOf(t, 3, [`s1-${t.n}:rt0`]));
     await call(
       t.ingester,
       '/riskloop/riskDetections',
@@ -254,7 +259,7 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
       },
       202,
     );
-    await redeliver(rescoreOf(t, 4, [`d1-${t.n}`]));
+    await redeliver(ingestedOf(t, 4, [`d1-${t.n}`]));
     await waitForEmails(t, 1);
     await call(t.admin, '/identityProtection/riskyUsers/dismiss', { userIds: [userId(t.n, 4)] }, 204);
     await redeliver(rescoreOf(t, 4));
@@ -283,7 +288,7 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
       },
       202,
     );
-    await redeliver(rescoreOf(t, 3, [`d2-${t.n}`]));
+    await redeliver(ingestedOf(t, 3, [`d2-${t.n}`]));
     await waitUntilQueuesEmpty(service);
   }
 
@@ -365,7 +370,7 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     for (const user of [3, 4])
       await enqueueJson(
         RESCORE,
-        rescoreOf(duplicated, user, [`d1-${duplicated.n}`, `d2-${duplicated.n}`, `s1-${duplicated.n}:rt0`]),
+        ingestedOf(duplicated, user, [`d1-${duplicated.n}`, `d2-${duplicated.n}`, `s1-${duplicated.n}:rt0`]),
       );
     const settled = await snapshotStorage(service.azurite.connectionString);
     await new Promise((r) => setTimeout(r, 1_000));
