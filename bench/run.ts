@@ -202,7 +202,8 @@ async function main(): Promise<void> {
   const { detectionGroups, insertGroups } = await import('../shared/storage/ingest-store');
   const { ingestDetections } = await import('../shared/engine/ingest');
   const { rescoreUser } = await import('../shared/engine/rescore-user');
-  const { alertRescoreHook } = await import('../shared/engine/alerts');
+  const { alertRescoreHook, ensureAlertWindow } = await import('../shared/engine/alerts');
+  const { pendingAlertWrite } = await import('../shared/storage/alert-store');
   const { projectionWrites } = await import('../shared/storage/projection');
   const { sendTenantDigest } = await import('../shared/engine/digest');
   const { digestPeriod } = await import('../shared/domain/digest');
@@ -467,8 +468,113 @@ async function main(): Promise<void> {
   }
 
   if (only('burst')) {
-    // ---- 4. Alert burst: 5,000 users qualify within about 5 s.
-    log('alert burst: 5,000 users…');
+    /** Waits (at most 600 s) until every user of the burst is in the notification log. */
+    async function waitUntilLogged(n: number, users: number) {
+      // The log, not the emails: an email's text part lists at most 50 users.
+      const reader = await token(tenantIdOf(n), { objectId: userIdOf(n, 2), wids: [SR] });
+      const readLog = async (): Promise<Map<string, number>> => {
+        const logged = new Map<string, number>();
+        let nextLink: string | undefined = `${base}/riskloop/notifications?$top=500`;
+        while (nextLink) {
+          const page = (await (
+            await fetch(nextLink, { headers: { authorization: `Bearer ${reader}` } })
+          ).json()) as {
+            value: Array<{ users: Array<{ id: string }> }>;
+            '@odata.nextLink'?: string;
+          };
+          for (const x of page.value) for (const u of x.users) logged.set(u.id, (logged.get(u.id) ?? 0) + 1);
+          nextLink = page['@odata.nextLink'];
+        }
+        return logged;
+      };
+      const waitStart = Date.now();
+      let logged = await readLog();
+      while (logged.size < users && Date.now() - waitStart < 600_000) {
+        await sleep(5000);
+        logged = await readLog();
+      }
+      return {
+        logged: logged.size,
+        loggedTwice: [...logged.values()].filter((v) => v > 1).length,
+        waited: (Date.now() - waitStart) / 1000,
+      };
+    }
+    /** The burst's emails as the capture server received them, against when each user qualified. */
+    function emailsOf(n: number, qualified: ReadonlyMap<string, number>) {
+      const textOf = (r: (typeof capture.requests)[number]): string =>
+        (r.body as { content: Array<{ type: string; value: string }> }).content.find(
+          (c) => c.type === 'text/plain',
+        )?.value ?? '';
+      const listed = new RegExp(`user(\\d+)@bench${n}\\.example`, 'g');
+      const emails = [...capture.requests].sort((a, b) => a.receivedAt - b.receivedAt);
+      const gaps = emails.slice(1).map((e, i) => (e.receivedAt - emails[i]!.receivedAt) / 1000);
+      const named = new Map<string, number>();
+      let worstDelay = 0;
+      for (const e of emails)
+        for (const m of textOf(e).matchAll(listed)) {
+          named.set(m[1]!, (named.get(m[1]!) ?? 0) + 1);
+          const q = qualified.get(userIdOf(n, Number(m[1])));
+          if (q !== undefined) worstDelay = Math.max(worstDelay, (e.receivedAt - q) / 1000);
+        }
+      const times = [...qualified.values()];
+      return {
+        emails: emails.length,
+        namedTwice: [...named.values()].filter((v) => v > 1).length,
+        smallestGap: gaps.length ? Math.min(...gaps) : Infinity,
+        worstDelay,
+        qualifiedOver: times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0,
+      };
+    }
+    type BurstOutcome = Awaited<ReturnType<typeof waitUntilLogged>> & ReturnType<typeof emailsOf>;
+    const burstTarget =
+      '1 email per 5-second window, every user in exactly one email, all sent within 10 s of qualifying';
+    const burstMet = (o: BurstOutcome, users: number): boolean =>
+      o.logged === users && o.loggedTwice === 0 && o.smallestGap >= 4.9 && o.worstDelay <= 10;
+    const describeBurst = (o: BurstOutcome): string =>
+      `${o.logged} users in the log, ${o.loggedTwice} twice (waited ${o.waited.toFixed(0)} s, at most 600); smallest gap between emails ${Number.isFinite(o.smallestGap) ? o.smallestGap.toFixed(1) : '-'} s; worst qualify→sent ${o.worstDelay.toFixed(1)} s; ${o.namedTwice} users named twice in listed parts`;
+
+    // ---- 4. Alert burst as the target states it: 5,000 users qualify within about 5 s.
+    // Rescoring 5,000 users takes minutes on Azurite (4b), so here the bench does for the
+    // alert exactly what those rescores' commits do: each user's pending-alert row
+    // (`pendingAlertWrite`, written in a qualifying rescore's transaction), then the window
+    // opening (`ensureAlertWindow`, the rescore's afterCommit), 100 users at a time as fast
+    // as Azurite takes them. The local host's queue-triggered sender does the rest.
+    log('alert burst: 5,000 users qualify within about 5 s…');
+    const PLANTED = 21;
+    await seedTenant(PLANTED, 5000);
+    capture.reset();
+    const plantedAt = new Map<string, number>();
+    for (let b = 0; b < 50; b += 1) {
+      const qualifiedAt = new Date().toISOString();
+      const writes = Array.from({ length: 100 }, (_, i) => {
+        const u = b * 100 + i + 1;
+        plantedAt.set(userIdOf(PLANTED, u), Date.parse(qualifiedAt));
+        return [
+          pendingAlertWrite(tenantIdOf(PLANTED), {
+            userId: userIdOf(PLANTED, u),
+            userPrincipalName: `user${u}@bench${PLANTED}.example`,
+            displayName: `Bench user ${u}`,
+            riskLevel: 'high',
+            qualifiedAt,
+            activityDateTime: new Date(Date.UTC(2026, 10, 20, 5)).toISOString(),
+          }),
+        ];
+      });
+      await submitGroupsByPartition(tables, writes);
+      await ensureAlertWindow(tenantIdOf(PLANTED), new Date(), new Date(qualifiedAt));
+    }
+    const planted = { ...(await waitUntilLogged(PLANTED, 5000)), ...emailsOf(PLANTED, plantedAt) };
+    record({
+      name: 'alert burst: 5,000 users qualify within 5 s',
+      value: planted.emails,
+      unit: 'emails',
+      target: burstTarget,
+      met: burstMet(planted, 5000),
+      note: `the 5,000 users qualified over ${planted.qualifiedOver.toFixed(1)} s (their pending-alert rows written and the window opened as a qualifying rescore does, 100 users at a time, as fast as Azurite takes them); ${describeBurst(planted)}`,
+    });
+
+    // ---- 4b. The same burst end to end: 5,000 users' detections ingested at once.
+    log('alert burst end to end: 5,000 users ingested at once…');
     const BURST = 20;
     await seedTenant(BURST, 5000);
     const burstIngester = await token(tenantIdOf(BURST), { roles: ['IdentityRiskEvent.ReadWrite.All'] });
@@ -489,45 +595,10 @@ async function main(): Promise<void> {
       if (res.status !== 202) throw new Error(`burst ingestion answered ${res.status}`);
     }
     const burstAccepted = Date.now();
-    // Everyone named in the notification log (an email's text part lists at most 50 users).
-    const burstReader = await token(tenantIdOf(BURST), { objectId: userIdOf(BURST, 2), wids: [SR] });
-    const readLog = async (): Promise<Map<string, number>> => {
-      const logged = new Map<string, number>();
-      let nextLink: string | undefined = `${base}/riskloop/notifications?$top=500`;
-      while (nextLink) {
-        const page = (await (
-          await fetch(nextLink, { headers: { authorization: `Bearer ${burstReader}` } })
-        ).json()) as {
-          value: Array<{ users: Array<{ id: string }> }>;
-          '@odata.nextLink'?: string;
-        };
-        for (const n of page.value) for (const u of n.users) logged.set(u.id, (logged.get(u.id) ?? 0) + 1);
-        nextLink = page['@odata.nextLink'];
-      }
-      return logged;
-    };
-    // Until everyone is in an email: on Azurite the 5,000 rescores take minutes, so the
-    // users qualify over minutes, not within 5 s. Bounded, so the bench always ends.
-    const deadline = Date.now() + 600_000;
-    let loggedUsers = await readLog();
-    while (loggedUsers.size < 5000 && Date.now() < deadline) {
-      await sleep(5000);
-      loggedUsers = await readLog();
-    }
-    const named = new Map<string, number>();
-    for (const r of capture.requests) {
-      const text =
-        (r.body as { content: Array<{ type: string; value: string }> }).content.find(
-          (c) => c.type === 'text/plain',
-        )?.value ?? '';
-      for (const m of text.matchAll(/user(\d+)@bench20\.example/g))
-        named.set(m[1]!, (named.get(m[1]!) ?? 0) + 1);
-    }
-    const emails = [...capture.requests].sort((a, b) => a.receivedAt - b.receivedAt);
-    const gaps = emails.slice(1).map((e, i) => (e.receivedAt - emails[i]!.receivedAt) / 1000);
-    const twice = [...named.values()].filter((v) => v > 1).length;
-    // Qualification time of each user ≈ when its rescore made it risky (riskLastUpdatedDateTime).
-    const qualified = new Map<string, number>();
+    // On Azurite the 5,000 rescores take minutes, so the users qualify over minutes. Each
+    // user's qualification time ≈ when its rescore made it risky (riskLastUpdatedDateTime).
+    const logged = await waitUntilLogged(BURST, 5000);
+    const rescoredAt = new Map<string, number>();
     for (const partitionKey of partitions.userBuckets(tenantIdOf(BURST)))
       for await (const row of tables
         .of(partitionKey)
@@ -536,32 +607,16 @@ async function main(): Promise<void> {
             filter: `PartitionKey eq '${partitionKey}' and RowKey ge 'r|' and RowKey lt 'r}'`,
           },
         })) {
-        qualified.set(row.userId, Date.parse(row.riskLastUpdatedDateTime));
+        rescoredAt.set(row.userId, Date.parse(row.riskLastUpdatedDateTime));
       }
-    let worstDelay = 0;
-    for (const e of emails) {
-      const text =
-        (e.body as { content: Array<{ type: string; value: string }> }).content.find(
-          (c) => c.type === 'text/plain',
-        )?.value ?? '';
-      for (const m of text.matchAll(/user(\d+)@bench20\.example/g)) {
-        const q = qualified.get(userIdOf(BURST, Number(m[1])));
-        if (q !== undefined) worstDelay = Math.max(worstDelay, (e.receivedAt - q) / 1000);
-      }
-    }
-    const loggedTwice = [...loggedUsers.values()].filter((v) => v > 1).length;
-    const qualifiedTimes = [...qualified.values()];
-    const qualifiedOver = qualifiedTimes.length
-      ? (Math.max(...qualifiedTimes) - Math.min(...qualifiedTimes)) / 1000
-      : 0;
+    const endToEnd = { ...logged, ...emailsOf(BURST, rescoredAt) };
     record({
-      name: 'alert burst: emails for 5,000 qualifying users',
-      value: emails.length,
+      name: 'alert burst end to end: 5,000 users ingested at once',
+      value: endToEnd.emails,
       unit: 'emails',
-      target:
-        '1 email per 5-second window, every user in exactly one email, all sent within 10 s of qualifying',
-      met: loggedUsers.size === 5000 && loggedTwice === 0 && gaps.every((g) => g >= 4.9) && worstDelay <= 10,
-      note: `${loggedUsers.size} users in the log, ${loggedTwice} twice (waited ${((Date.now() - burstAccepted) / 1000).toFixed(0)} s after the ingestion was accepted, at most 600); the ${qualified.size.toLocaleString('en')} users qualified over ${qualifiedOver.toFixed(0)} s (the rescores of 5,000 users on Azurite), not within 5 s; smallest gap between emails ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} s; worst qualify→sent ${worstDelay.toFixed(1)} s; ingestion accepted in ${((burstAccepted - burstStart) / 1000).toFixed(1)} s; ${twice} users named twice in listed parts`,
+      target: burstTarget,
+      met: burstMet(endToEnd, 5000),
+      note: `the ${rescoredAt.size.toLocaleString('en')} users qualified over ${endToEnd.qualifiedOver.toFixed(0)} s (the rescores of 5,000 users on Azurite), not within 5 s; ingestion accepted in ${((burstAccepted - burstStart) / 1000).toFixed(1)} s; ${describeBurst(endToEnd)}`,
     });
   }
   // The host's own log of the run, for looking into a figure (git-ignored, like results.json).
