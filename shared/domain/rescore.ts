@@ -13,6 +13,8 @@ export interface StoredUserRisk {
 export interface HistoryEntry {
   /** Stable within the user: re-planning the same facts yields the same key. */
   key: string;
+  /** The action this entry records; absent for a change the rescore itself made. */
+  actionId?: string;
   dateTime: string;
   initiatedBy: string;
   activity: { detail: RiskDetail; riskEventTypes: string[] };
@@ -60,6 +62,7 @@ export function planRescore(input: RescoreInput): RescorePlan {
       // R-S7: every accepted admin action is recorded, even one that changes nothing.
       history.push({
         key: `${action.acceptedAt}|a|${action.id}`,
+        actionId: action.id,
         dateTime: action.acceptedAt,
         initiatedBy: action.initiatedBy,
         activity: {

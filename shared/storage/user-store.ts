@@ -188,32 +188,33 @@ export async function commitRescore(
         { etag: snapshot.user.etag! },
       ]
     : ['create', { partitionKey: userPartition, rowKey: keys.user(userId), ...userFields }];
+  const historyRow = (h: RescorePlan['history'][number]): TransactionAction => [
+    'upsert',
+    {
+      partitionKey: userPartition,
+      rowKey: keys.history(userId, h.key),
+      ...toEntity({
+        rowType: 'history',
+        userId,
+        dateTime: h.dateTime,
+        initiatedBy: h.initiatedBy,
+        activityDetail: h.activity.detail,
+        riskEventTypes: h.activity.riskEventTypes,
+        riskLevel: h.riskLevel,
+        riskState: h.riskState,
+        riskDetail: h.riskDetail,
+      }),
+    },
+    'Replace',
+  ];
+  // Each newly applied action: its history item and its `appliedAt`, always written together.
+  const actionGroups = plan.appliedActionIds.map((id): TransactionAction[] => [
+    ...plan.history.filter((h) => h.actionId === id).map(historyRow),
+    ['update', { partitionKey: userPartition, rowKey: keys.action(userId, id), appliedAt: now }, 'Merge'],
+  ]);
   const final: TransactionAction[] = [
     userAction,
-    ...plan.appliedActionIds.map((id): TransactionAction => [
-      'update',
-      { partitionKey: userPartition, rowKey: keys.action(userId, id), appliedAt: now },
-      'Merge',
-    ]),
-    ...plan.history.map((h): TransactionAction => [
-      'upsert',
-      {
-        partitionKey: userPartition,
-        rowKey: keys.history(userId, h.key),
-        ...toEntity({
-          rowType: 'history',
-          userId,
-          dateTime: h.dateTime,
-          initiatedBy: h.initiatedBy,
-          activityDetail: h.activity.detail,
-          riskEventTypes: h.activity.riskEventTypes,
-          riskLevel: h.riskLevel,
-          riskState: h.riskState,
-          riskDetail: h.riskDetail,
-        }),
-      },
-      'Replace',
-    ]),
+    ...plan.history.filter((h) => h.actionId === undefined).map(historyRow),
     ...extra,
   ];
   if (turnedRisky) {
@@ -252,9 +253,21 @@ export async function commitRescore(
       ),
     );
   }
-  // Derived rows (the facts partition) first, idempotent; the locked transaction last.
+  // The actions' rows go with the user row while they fit in its transaction (always, but
+  // for a user given dozens of actions at once). Those that do not fit are written right
+  // after it: a failure there leaves them unapplied, and the retry rewrites the same rows.
+  const room = MAX_BATCH - final.length;
+  let fitting = 0;
+  let size = 0;
+  while (fitting < actionGroups.length && size + actionGroups[fitting]!.length <= room) {
+    size += actionGroups[fitting]!.length;
+    fitting += 1;
+  }
+  final.push(...actionGroups.slice(0, fitting).flat());
+  // Derived rows (the facts partition) first, idempotent; the locked transaction next.
   const sent = await submitGroups(tables, chunk(derived, MAX_BATCH));
-  return sent + (await submitGroups(tables, [final]));
+  const locked = await submitGroups(tables, [final]);
+  return sent + locked + (await submitGroups(tables, actionGroups.slice(fitting)));
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -24,7 +24,7 @@ let tried = 0;
 
 beforeAll(async () => {
   service = await startService();
-  await service.seed(tenantSeed(T, 'p2', 3));
+  await service.seed(tenantSeed(T, 'p2', 4));
   admin = await service.token({ tenantId: tenantId(T), objectId: userId(T, 1), wids: [SA] });
   ingester = await service.token({ tenantId: tenantId(T), roles: ['IdentityRiskEvent.ReadWrite.All'] });
 });
@@ -173,5 +173,82 @@ describe('valid input at the edges is accepted, scored and readable (R-X1)', () 
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids)
       await expectReadable(`/identityProtection/riskDetections/${encodeURIComponent(id)}`);
+  });
+
+  // More actions than one transaction holds: each applied action is two rows (its history
+  // item and its appliedAt), written with the user's row. A call may name 60 sign-ins of one
+  // user, and one remediation call may carry hundreds of one user's events.
+  it('the most actions a user can be given at once are all applied (60 sign-ins, 150 remediations)', async () => {
+    const user = userId(T, 4);
+    const signIns = Array.from({ length: 60 }, (_, i) => ({
+      id: `many-actions-${i}`,
+      userId: user,
+      userPrincipalName: 'user4@t81.example',
+      createdDateTime: new Date(Date.UTC(2026, 10, 20, 6, 0, i)).toISOString(),
+      status: { errorCode: 0 },
+      riskDetections: [{ riskEventType: 'unfamiliarFeatures', riskLevel: 'medium' }],
+    }));
+    const ingested = await send(
+      service,
+      ingester,
+      'POST',
+      '/riskloop/signIns',
+      JSON.stringify({ value: signIns }),
+    );
+    expect(ingested.status, ingested.text).toBe(202);
+    await waitUntilQueuesEmpty(service);
+    const confirmed = await send(
+      service,
+      admin,
+      'POST',
+      '/auditLogs/signIns/confirmSafe',
+      JSON.stringify({ requestIds: signIns.map((s) => s.id) }),
+    );
+    expect(confirmed.status, confirmed.text).toBe(204);
+    await waitUntilQueuesEmpty(service);
+    for (const s of signIns) {
+      const read = await send(service, admin, 'GET', `/auditLogs/signIns/${s.id}`);
+      expect((read.json as { riskState: string }).riskState, s.id).toBe('confirmedSafe');
+    }
+
+    const remediations = Array.from({ length: 150 }, (_, i) => ({
+      userId: user,
+      kind: 'adminPasswordReset',
+      occurredDateTime: new Date(Date.UTC(2026, 10, 21, 6, 0, 0, i)).toISOString(),
+    }));
+    const remediated = await send(
+      service,
+      ingester,
+      'POST',
+      '/riskloop/remediations',
+      JSON.stringify({ value: remediations }),
+    );
+    expect(remediated.status, remediated.text).toBe(202);
+    await waitUntilQueuesEmpty(service);
+
+    const risky = await send(service, admin, 'GET', `/identityProtection/riskyUsers/${user}`);
+    expect(risky.json).toMatchObject({ isProcessing: false });
+    // R-S7: every action is in the user's history, dated when it was accepted: 60
+    // confirmations accepted together, 150 resets recorded together.
+    const dated = new Map<string, number>();
+    let next: string | undefined = `/identityProtection/riskyUsers/${user}/history?$top=100`;
+    while (next) {
+      const page = await send(service, admin, 'GET', next);
+      expect(page.status, page.text.slice(0, 300)).toBe(200);
+      const body = page.json as {
+        value: Array<{ riskLastUpdatedDateTime: string; activity: { detail: string } }>;
+        '@odata.nextLink'?: string;
+      };
+      for (const h of body.value) {
+        const key = `${h.activity.detail} ${h.riskLastUpdatedDateTime}`;
+        dated.set(key, (dated.get(key) ?? 0) + 1);
+      }
+      next = body['@odata.nextLink']?.replace(/^.*\/v1\.0/, '');
+    }
+    const largest = (detail: string): number =>
+      Math.max(0, ...[...dated].filter(([key]) => key.startsWith(`${detail} `)).map(([, n]) => n));
+    expect(largest('adminConfirmedSigninSafe')).toBe(60);
+    expect(largest('adminGeneratedTemporaryPassword')).toBe(150);
+    expect(failedInvocations()).toEqual([]);
   });
 });
