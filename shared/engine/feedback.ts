@@ -118,15 +118,28 @@ export async function acceptUserAction(
     throw notFound(`No user with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
-  const messages = await Promise.all(
-    ids.map(async (userId): Promise<RescoreMessage> => {
-      const detectionIds = await acceptForUser(tenantId, userId, found.get(keys.user(userId)), () =>
-        userActionRows(tenantId, userId, kind, acceptedAt, initiatedBy),
-      );
-      return { type: 'rescore', tenantId, userId, detectionIds };
-    }),
-  );
-  await Promise.all(messages.map((m) => enqueue(queues.rescore, m)));
+  await forEachUser(ids, async (userId) => {
+    const detectionIds = await acceptForUser(tenantId, userId, found.get(keys.user(userId)), () =>
+      userActionRows(tenantId, userId, kind, acceptedAt, initiatedBy),
+    );
+    const message: RescoreMessage = { type: 'rescore', tenantId, userId, detectionIds };
+    await enqueue(queues.rescore, message);
+  });
+}
+
+/**
+ * Accepts a call's share of each user at once. Each user's rescore is queued as soon as its
+ * action is recorded, and the call settles only when every user has: if one user's write
+ * fails, the users already recorded are still queued (not left `isProcessing` with an
+ * action nobody applies), and the call then fails with that error.
+ */
+async function forEachUser(
+  userIds: readonly string[],
+  accept: (userId: string) => Promise<void>,
+): Promise<void> {
+  const settled = await Promise.allSettled(userIds.map(accept));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function userActionRows(
@@ -176,19 +189,13 @@ export async function acceptSignInAction(
     tables,
     [...byUser.keys()].map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.user(u) })),
   );
-  await Promise.all(
-    [...byUser].map(([userId, requestIdsOfUser]) =>
-      acceptForUser(tenantId, userId, users.get(keys.user(userId)), () => ({
-        actions: requestIdsOfUser.map(
-          (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
-        ),
-        detectionIds: [],
-      })),
-    ),
-  );
-  await Promise.all(
-    [...byUser.keys()].map((userId) =>
-      enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] }),
-    ),
-  );
+  await forEachUser([...byUser.keys()], async (userId) => {
+    await acceptForUser(tenantId, userId, users.get(keys.user(userId)), () => ({
+      actions: byUser
+        .get(userId)!
+        .map((requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row),
+      detectionIds: [],
+    }));
+    await enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] });
+  });
 }

@@ -1,4 +1,6 @@
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys, partitions, tableOf } from '../../shared/storage/keys';
 import { eventually, startService, type TestService } from '../helpers/service';
 import { SA, SO, SR, tenantId, tenantSeed, userId } from '../helpers/tenants';
 
@@ -327,6 +329,29 @@ describe('feedback actions (SPEC §4)', () => {
       requestIds: ['no-such-request'],
     });
     expect(signIns.status).toBe(404);
+  });
+
+  it('a call that fails for one user still applies what it recorded for the others', async () => {
+    const fine = userId(LICENSED, 14);
+    const broken = userId(LICENSED, 15);
+    await ingest('/riskloop/riskDetections', [
+      userDetection('pf-d1', fine, 'medium'),
+      userDetection('pf-d2', broken, 'medium'),
+    ]);
+    await settled(fine);
+    await settled(broken);
+    // The broken user's row can no longer be read, so accepting an action for it throws.
+    const partitionKey = partitions.users(T, broken);
+    await TableClient.fromConnectionString(service.azurite.connectionString, tableOf(partitionKey), {
+      allowInsecureConnection: true,
+    }).upsertEntity({ partitionKey, rowKey: keys.user(broken), riskLevel: 'unreadable' }, 'Merge');
+    const res = await service.call(admin, 'POST', '/identityProtection/riskyUsers/dismiss', {
+      userIds: [fine, broken],
+    });
+    expect(res.status).toBe(500);
+    // The other user's action was recorded: it is applied now, not whenever that user is
+    // next rescored for another reason.
+    expect(await settled(fine)).toMatchObject({ riskState: 'dismissed', riskLevel: 'none' });
   });
 
   it('R-X4: two concurrent conflicting actions on one user lose nothing', async () => {
