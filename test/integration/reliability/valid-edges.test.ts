@@ -188,24 +188,15 @@ describe('valid input at the edges is accepted, scored and readable (R-X1)', () 
       status: { errorCode: 0 },
       riskDetections: [{ riskEventType: 'unfamiliarFeatures', riskLevel: 'medium' }],
     }));
-    const ingested = await send(
-      service,
-      ingester,
-      'POST',
-      '/riskloop/signIns',
-      JSON.stringify({ value: signIns }),
-    );
-    expect(ingested.status, ingested.text).toBe(202);
-    await waitUntilQueuesEmpty(service);
-    const confirmed = await send(
-      service,
-      admin,
-      'POST',
-      '/auditLogs/signIns/confirmSafe',
-      JSON.stringify({ requestIds: signIns.map((s) => s.id) }),
-    );
-    expect(confirmed.status, confirmed.text).toBe(204);
-    await waitUntilQueuesEmpty(service);
+    /** Posts, expects `status`, and waits until the worker has done everything it queued. */
+    const postAndSettle = async (token: string, path: string, body: unknown, status: number) => {
+      const res = await send(service, token, 'POST', path, JSON.stringify(body));
+      expect(res.status, res.text).toBe(status);
+      await waitUntilQueuesEmpty(service);
+    };
+    await postAndSettle(ingester, '/riskloop/signIns', { value: signIns }, 202);
+    const requestIds = signIns.map((s) => s.id);
+    await postAndSettle(admin, '/auditLogs/signIns/confirmSafe', { requestIds }, 204);
     for (const s of signIns) {
       const read = await send(service, admin, 'GET', `/auditLogs/signIns/${s.id}`);
       expect((read.json as { riskState: string }).riskState, s.id).toBe('confirmedSafe');
@@ -216,15 +207,7 @@ describe('valid input at the edges is accepted, scored and readable (R-X1)', () 
       kind: 'adminPasswordReset',
       occurredDateTime: new Date(Date.UTC(2026, 10, 21, 6, 0, 0, i)).toISOString(),
     }));
-    const remediated = await send(
-      service,
-      ingester,
-      'POST',
-      '/riskloop/remediations',
-      JSON.stringify({ value: remediations }),
-    );
-    expect(remediated.status, remediated.text).toBe(202);
-    await waitUntilQueuesEmpty(service);
+    await postAndSettle(ingester, '/riskloop/remediations', { value: remediations }, 202);
 
     const risky = await send(service, admin, 'GET', `/identityProtection/riskyUsers/${user}`);
     expect(risky.json).toMatchObject({ isProcessing: false });
