@@ -17,7 +17,7 @@ import {
 import { adminConfirmedDetection, writeAdminConfirmedDetection } from './ingest-store';
 import { keys, partitions } from './keys';
 import { projectionPlaceOf, projectionWrites } from './projection';
-import { MAX_BATCH, queryRange, submitGroups } from './table';
+import { queryRange, submitGroups } from './table';
 
 /** Everything one rescore needs, from two range queries (read in parallel). */
 export interface UserSnapshot {
@@ -208,10 +208,14 @@ export async function commitRescore(
     'Replace',
   ];
   // Each newly applied action: its history item and its `appliedAt`, always written together.
-  const actionGroups = plan.appliedActionIds.map((id): TransactionAction[] => [
-    ...plan.history.filter((h) => h.actionId === id).map(historyRow),
-    ['update', { partitionKey: userPartition, rowKey: keys.action(userId, id), appliedAt: now }, 'Merge'],
-  ]);
+  const itemOf = new Map(plan.history.flatMap((h) => (h.actionId ? [[h.actionId, h] as const] : [])));
+  const actionGroups = plan.appliedActionIds.map((id): TransactionAction[] => {
+    const item = itemOf.get(id);
+    return [
+      ...(item ? [historyRow(item)] : []),
+      ['update', { partitionKey: userPartition, rowKey: keys.action(userId, id), appliedAt: now }, 'Merge'],
+    ];
+  });
   const final: TransactionAction[] = [
     userAction,
     ...plan.history.filter((h) => h.actionId === undefined).map(historyRow),
@@ -253,25 +257,14 @@ export async function commitRescore(
       ),
     );
   }
-  // The actions' rows go with the user row while they fit in its transaction (always, but
-  // for a user given dozens of actions at once). Those that do not fit are written right
-  // after it: a failure there leaves them unapplied, and the retry rewrites the same rows.
-  const room = MAX_BATCH - final.length;
-  let fitting = 0;
-  let size = 0;
-  while (fitting < actionGroups.length && size + actionGroups[fitting]!.length <= room) {
-    size += actionGroups[fitting]!.length;
-    fitting += 1;
-  }
-  final.push(...actionGroups.slice(0, fitting).flat());
-  // Derived rows (the facts partition) first, idempotent; the locked transaction next.
-  const sent = await submitGroups(tables, chunk(derived, MAX_BATCH));
-  const locked = await submitGroups(tables, [final]);
-  return sent + locked + (await submitGroups(tables, actionGroups.slice(fitting)));
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+  // Derived rows (the facts partition) first, idempotent; the locked transaction next. The
+  // actions' rows join it while they fit (always, but for a user given dozens of actions at
+  // once): submitGroups fills each transaction in order without splitting a group, so the
+  // rest follow right after it. A failure there leaves them unapplied, and the retry
+  // rewrites the same rows.
+  const sent = await submitGroups(
+    tables,
+    derived.map((row) => [row]),
+  );
+  return sent + (await submitGroups(tables, [final, ...actionGroups]));
 }
