@@ -331,7 +331,7 @@ describe('feedback actions (SPEC §4)', () => {
     expect(signIns.status).toBe(404);
   });
 
-  it('a call that fails for one user still applies what it recorded for the others', async () => {
+  it('R-X6: a call that fails for one user still applies what it recorded for the others', async () => {
     const fine = userId(LICENSED, 14);
     const broken = userId(LICENSED, 15);
     await ingest('/riskloop/riskDetections', [

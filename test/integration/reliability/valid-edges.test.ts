@@ -178,7 +178,7 @@ describe('valid input at the edges is accepted, scored and readable (R-X1)', () 
   // More actions than one transaction holds: each applied action is two rows (its history
   // item and its appliedAt), written with the user's row. A call may name 60 sign-ins of one
   // user, and one remediation call may carry hundreds of one user's events.
-  it('the most actions a user can be given at once are all applied (60 sign-ins, 150 remediations)', async () => {
+  it('R-S7/R-X6: the most actions a user can be given at once are all applied and recorded (60 sign-ins, 150 remediations)', async () => {
     const user = userId(T, 4);
     const signIns = Array.from({ length: 60 }, (_, i) => ({
       id: `many-actions-${i}`,
