@@ -42,6 +42,8 @@ export interface TokenOptions {
 }
 
 export const AUDIENCE = 'api://riskloop-tests';
+/** Midnight on 29 February: the next is 2028-02-29. */
+export const NEVER_DURING_TESTS = '0 0 0 29 2 *';
 export const roles = DirectoryRole;
 
 export async function startService(
@@ -60,7 +62,9 @@ export async function startService(
     AUTH_AUDIENCE: AUDIENCE,
     DEV_SIGNING_KEY_FILE: keyFile,
     EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-    WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
+    // Never during a run: with the real Monday 09:00 a run at that minute would get a digest
+    // in every tenant's partition and mailbox. digest.test sets its own schedule.
+    WEEKLY_DIGEST_SCHEDULE: NEVER_DURING_TESTS,
     ...env,
   };
   Object.assign(process.env, serviceEnv);

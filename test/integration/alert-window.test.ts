@@ -125,9 +125,10 @@ describe('alert window timing (SPEC §5)', () => {
     await ensureAlertWindow(t.id, new Date(), opened);
     const first = (await readWindow(t.id))!;
 
-    // SendGrid takes 1.5 s to accept; user 4 qualifies as the request arrives, after the
-    // sender has read who is waiting.
-    capture.script([{ status: 202, delayMs: 1_500 }]);
+    // SendGrid takes 4 s to accept; user 4 qualifies as the request arrives, after the
+    // sender has read who is waiting (4 s leaves that write time on a stalled machine).
+    const acceptMs = 4_000;
+    capture.script([{ status: 202, delayMs: acceptMs }]);
     let secondQualified: Date | undefined;
     const during = (async () => {
       const until = Date.now() + 10_000;
@@ -147,7 +148,7 @@ describe('alert window timing (SPEC §5)', () => {
     // It opened when user 4 qualified, not when the sender finished…
     expect(second.openedAt).toBe(secondQualified!.toISOString());
     // …and the previous email counts from SendGrid's acceptance, not from the claim.
-    const accepted = mail!.receivedAt + 1_500;
+    const accepted = mail!.receivedAt + acceptMs;
     expect(Date.parse(second.lastSentAt!)).toBeGreaterThanOrEqual(accepted);
     expect(Date.parse(second.closesAt)).toBe(
       Math.max(secondQualified!.getTime() + 5_000, Date.parse(second.lastSentAt!) + 5_000),

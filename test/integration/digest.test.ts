@@ -169,7 +169,7 @@ describe('weekly digest (SPEC §6)', () => {
     expect(html).toMatch(/RiskyUsers/);
     expect(html).toMatch(/RiskySignIns/);
     expect(html).toMatch(/RiskDetections/);
-  });
+  }, 150_000); // waits for T (about 45 s away), then up to 90 s for the digest
 
   it('R-D4: running it again by hand (twice) sends nothing more', async () => {
     await eventually(() => (digestsFor(D).length === 2 ? true : undefined), 60_000, 'scheduled digest for D');

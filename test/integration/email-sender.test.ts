@@ -209,9 +209,10 @@ describe('sendEmail with SENDGRID_API_KEY', () => {
   });
 
   it('R-X5: a timeout is retried', async () => {
-    capture.script([{ status: 202, delayMs: 2_000 }, { status: 202 }]);
+    // The second attempt gets a whole second, so a stalled machine does not make it a third.
+    capture.script([{ status: 202, delayMs: 5_000 }, { status: 202 }]);
 
-    const outcome = await sendEmail(email(), { baseDelayMs: 5, timeoutMs: 250 });
+    const outcome = await sendEmail(email(), { baseDelayMs: 5, timeoutMs: 1_000 });
 
     expect(outcome).toMatchObject({ outcome: 'sent', attempts: 2 });
     // The first request did arrive: it is the answer that never came in time.

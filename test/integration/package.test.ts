@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 import { globFiles } from '../../tools/local-host/glob';
 import { spawnLocalHost, type SpawnedLocalHost } from '../../tools/local-host/spawn';
+import { NEVER_DURING_TESTS } from '../helpers/service';
 
 /**
  * `npm run package` for real (compile, `npm ci --omit=dev`, zip), then the zip is opened,
@@ -137,7 +138,7 @@ describe('the unpacked package, served the way Azure loads it', () => {
         AUTH_MODE: 'entra',
         AUTH_AUDIENCE: 'api://riskloop-package-test',
         // A %setting% in a trigger must exist as an app setting, in Azure too (infra sets it).
-        WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
+        WEEKLY_DIGEST_SCHEDULE: NEVER_DURING_TESTS,
       },
     });
   }, 120_000);

@@ -118,14 +118,23 @@ describe('R-X6: storage stops and comes back during a run', () => {
     const health = await fetch(`${service.base}/riskloop/health`, { signal: AbortSignal.timeout(120_000) });
     expect(health.status).toBe(503);
     await sleep(12_000);
-    restarted = await startAzurite({
-      location,
-      ports: {
-        blob: service.azurite.blobPort,
-        queue: service.azurite.queuePort,
-        table: service.azurite.tablePort,
-      },
-    });
+    // Meanwhile a port of the first instance may have become some connection's local port
+    // (EADDRINUSE until it closes): try again rather than fail the test on the machine's luck.
+    for (let attempt = 1; !restarted; attempt += 1) {
+      try {
+        restarted = await startAzurite({
+          location,
+          ports: {
+            blob: service.azurite.blobPort,
+            queue: service.azurite.queuePort,
+            table: service.azurite.tablePort,
+          },
+        });
+      } catch (error) {
+        if (attempt === 5) throw error;
+        await sleep(2_000);
+      }
+    }
     phase = 'after';
     await eventually(
       async () => {
