@@ -35,6 +35,33 @@ export function decideAlert(input: AlertInput): AlertDecision {
   return { qualifies: true, activityDateTime: newest };
 }
 
+/** A detection an alert decision has already taken as new: its activity time and id. */
+export type DecidedDetection = readonly [activityDateTime: string, id: string];
+
+/** How many of them a user row keeps (at most ~17 KB with the longest ids). */
+export const MAX_DECIDED_DETECTIONS = 100;
+
+/**
+ * The detections a user's alert decisions have taken as new that could still qualify: those
+ * whose activity is later than the last alert's (R-E4 rules out the rest for good). A source
+ * that sends such a detection again (same id) sends nothing new (R-E3, R-X3), but the
+ * ingestion still queues it (the first call may have stored it and crashed before queueing),
+ * so the rescore needs this list to tell "scored before" from "never scored". Kept in
+ * (activity, id) order; past {@link MAX_DECIDED_DETECTIONS} the oldest activities drop off.
+ */
+export function rememberDecided(
+  before: readonly DecidedDetection[],
+  taken: readonly DecidedDetection[],
+  lastAlertActivityDateTime: string | undefined,
+): DecidedDetection[] {
+  const byId = new Map<string, DecidedDetection>();
+  for (const entry of [...before, ...taken]) byId.set(entry[1], entry);
+  return [...byId.values()]
+    .filter(([activity]) => lastAlertActivityDateTime === undefined || activity > lastAlertActivityDateTime)
+    .sort(([a, aId], [b, bId]) => (a === b ? (aId < bId ? -1 : aId > bId ? 1 : 0) : a < b ? -1 : 1))
+    .slice(-MAX_DECIDED_DETECTIONS);
+}
+
 /**
  * When a window closes (R-E5): its length after it opened — when the first user waiting in
  * it qualified —, and never sooner than its length after the previous email was accepted,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getConfig } from '../config';
-import { decideAlert, visibilityDelaySeconds, windowClosesAt } from '../domain/alert-rules';
+import { decideAlert, rememberDecided, visibilityDelaySeconds, windowClosesAt } from '../domain/alert-rules';
 import type { AlertWindowMessage } from '../domain/messages';
 import { resolveRecipients } from '../domain/recipients';
 import { isLicensed } from '../domain/tenant';
@@ -63,19 +63,31 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
   if (!tenant) return none;
   const settings = await getSettings(tenantId, 'usersAtRiskAlert');
   const changed = new Map(plan.detections.map((d) => [d.id, d.state.riskState]));
-  const newDetections = message.detectionIds.flatMap((id) => {
+  // A detection sent again that an earlier decision already took as new is not new (R-X3).
+  const decidedBefore = snapshot.user?.alertDecided ?? [];
+  const known = new Set(decidedBefore.map(([, id]) => id));
+  const taken = message.detectionIds.flatMap((id) => {
     const row = snapshot.detectionRows.get(id);
-    return row
-      ? [{ activityDateTime: row.activityDateTime, riskState: changed.get(id) ?? row.riskState }]
-      : [];
+    return row && !known.has(id) ? [{ id, row }] : [];
   });
   const decision = decideAlert({
     licensed: isLicensed(tenant.license),
     minRiskLevel: settings.minRiskLevel,
     userLevel: plan.user.riskLevel,
-    newDetections,
+    newDetections: taken.map(({ id, row }) => ({
+      activityDateTime: row.activityDateTime,
+      riskState: changed.get(id) ?? row.riskState,
+    })),
     lastAlertActivityDateTime: snapshot.user?.lastAlertActivityDateTime,
   });
+  if (!decision.qualifies && decision.reason === 'unlicensed') return none;
+  const decided = rememberDecided(
+    decidedBefore,
+    taken.map(({ id, row }) => [row.activityDateTime, id] as const),
+    decision.qualifies ? decision.activityDateTime : snapshot.user?.lastAlertActivityDateTime,
+  );
+  const decidedFields =
+    JSON.stringify(decided) === JSON.stringify(decidedBefore) ? {} : { alertDecided: decided };
   if (!decision.qualifies) {
     // A repeated message whose detection already qualified: make sure its window exists
     // (the first delivery may have stopped between its commit and opening the window) —
@@ -83,14 +95,15 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
     // and a duplicate delivery would change state (R-X3).
     return decision.reason === 'notNewer'
       ? {
-          ...none,
+          userFields: decidedFields,
+          rows: [],
           afterCommit: () => openWindowForWaiting(tenantId, new Date()),
         }
-      : none;
+      : { userFields: decidedFields, rows: [] };
   }
   const identity = displayIdentity(snapshot);
   return {
-    userFields: { lastAlertActivityDateTime: decision.activityDateTime },
+    userFields: { lastAlertActivityDateTime: decision.activityDateTime, ...decidedFields },
     rows: [
       pendingAlertWrite(tenantId, {
         userId: snapshot.facts.userId,

@@ -53,6 +53,8 @@ export const UserRow = z.object({
   riskLastUpdatedDateTime: optionalText,
   isProcessing: z.boolean().optional(),
   lastAlertActivityDateTime: optionalText,
+  /** `[activityDateTime, id]` of detections the alert decisions took as new that could still qualify (`rememberDecided`). */
+  alertDecided: json(z.array(z.tuple([z.string(), z.string()]))).optional(),
   /** RowKey of the user's latest digest index row (`x|u|…`), whose level the rescore keeps current. */
   turnedRiskyKey: optionalText,
 });

@@ -205,6 +205,34 @@ describe('users at risk detected (SPEC §5)', () => {
     expect(capture.requests.filter(forTenant(t))).toHaveLength(1);
   });
 
+  it('R-E4 / R-X3: a detection sent again after an alert for an older activity sends no second email', async () => {
+    const t = await newTenant();
+    const settled = (level: string) =>
+      eventually(async () => {
+        const res = await service.call(t.admin, 'GET', `/identityProtection/riskyUsers/${userId(t.n, 5)}`);
+        const user =
+          res.status === 200
+            ? ((await res.json()) as { isProcessing: boolean; riskLevel: string })
+            : undefined;
+        return user && !user.isProcessing && user.riskLevel === level ? true : undefined;
+      });
+    // Activity at 5:10, below the threshold: scored, no email.
+    await ingest(t, [detection(t, 'late-low', 5, 'low', '2026-11-20T05:10:00Z')]);
+    await settled('low');
+    // Activity at 5:05, high: the user qualifies, for an activity older than 5:10.
+    await ingest(t, [detection(t, 'early-high', 5, 'high', '2026-11-20T05:05:00Z')]);
+    await eventually(
+      () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
+      WINDOW_MS + 15_000,
+    );
+    // The source sends the 5:10 detection again, unchanged: nothing new happened.
+    await ingest(t, [detection(t, 'late-low', 5, 'low', '2026-11-20T05:10:00Z')]);
+    await settled('high');
+    await sleep(WINDOW_MS + 3000);
+    expect(capture.requests.filter(forTenant(t))).toHaveLength(1);
+    expect(await notifications(t)).toHaveLength(1);
+  });
+
   it('R-F7: feedback alone never triggers an alert; confirm compromised does, through its detection', async () => {
     const t = await newTenant('p2', 'medium');
     await ingest(t, [detection(t, 'm', 9, 'low')]);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   decideAlert,
+  MAX_DECIDED_DETECTIONS,
+  rememberDecided,
   visibilityDelaySeconds,
   windowClosesAt,
   type AlertInput,
@@ -91,5 +93,55 @@ describe('alert window timing (SPEC §5)', () => {
     expect(visibilityDelaySeconds(at('15.000'), at('10.000'))).toBe(5);
     expect(visibilityDelaySeconds(at('10.600'), at('10.000'))).toBe(0);
     expect(visibilityDelaySeconds(at('09.000'), at('10.000'))).toBe(0); // already due
+  });
+});
+
+describe('detections already decided (R-E3, R-E4, R-X3)', () => {
+  const at = (minute: number) => `2026-11-20T05:${String(minute).padStart(2, '0')}:00.000Z`;
+
+  it('keeps what could still qualify: activity later than the last alert, in (activity, id) order', () => {
+    const before = [[at(10), 'late-low'] as const];
+    expect(rememberDecided(before, [[at(5), 'early-high']], at(5))).toEqual([[at(10), 'late-low']]);
+    expect(
+      rememberDecided(
+        before,
+        [
+          [at(12), 'b'],
+          [at(12), 'a'],
+        ],
+        undefined,
+      ),
+    ).toEqual([
+      [at(10), 'late-low'],
+      [at(12), 'a'],
+      [at(12), 'b'],
+    ]);
+    // An alert for 5:10 rules out everything up to 5:10 for good.
+    expect(rememberDecided(before, [[at(11), 'x']], at(10))).toEqual([[at(11), 'x']]);
+  });
+
+  it('is the same whatever order the detections were decided in, and names each id once', () => {
+    const entries = [
+      [at(3), 'c'],
+      [at(9), 'a'],
+      [at(7), 'b'],
+    ] as const;
+    const oneByOne = entries.reduce<ReturnType<typeof rememberDecided>>(
+      (list, entry) => rememberDecided(list, [entry], at(4)),
+      [],
+    );
+    expect(oneByOne).toEqual(rememberDecided([], [...entries].reverse(), at(4)));
+    expect(rememberDecided(oneByOne, [[at(9), 'a']], at(4))).toEqual(oneByOne);
+  });
+
+  it(`keeps the ${MAX_DECIDED_DETECTIONS} latest activities`, () => {
+    const many = Array.from(
+      { length: MAX_DECIDED_DETECTIONS + 5 },
+      (_, i) => [new Date(Date.UTC(2026, 10, 20, 5, 0, i)).toISOString(), `d${i}`] as const,
+    );
+    const kept = rememberDecided([], many, undefined);
+    expect(kept).toHaveLength(MAX_DECIDED_DETECTIONS);
+    expect(kept[0]![1]).toBe('d5');
+    expect(kept.at(-1)![1]).toBe(`d${MAX_DECIDED_DETECTIONS + 4}`);
   });
 });
