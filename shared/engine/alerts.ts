@@ -80,7 +80,6 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
     })),
     lastAlertActivityDateTime: snapshot.user?.lastAlertActivityDateTime,
   });
-  if (!decision.qualifies && decision.reason === 'unlicensed') return none;
   const decided = rememberDecided(
     decidedBefore,
     taken.map(({ id, row }) => [row.activityDateTime, id] as const),

@@ -6,6 +6,7 @@ import { resetConfigForTests } from '../../shared/config';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
+import { readPendingAlerts, readWindow } from '../../shared/storage/alert-store';
 import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
 import { keys, partitions } from '../../shared/storage/keys';
 import { submitGroups } from '../../shared/storage/table';
@@ -144,5 +145,50 @@ describe('rescore messages of an ingestion call', () => {
     const poisoned = await drain(`${queues.rescore}-poison`);
     expect(poisoned).toEqual([{ reason: (outcome as { reason: string }).reason, message }]);
     expect(await drain(queues.rescore)).toEqual([]);
+  });
+});
+
+describe('alert decisions of an unlicensed tenant (R-E1, R-E3, R-X3)', () => {
+  it('a detection sent again after the tenant gains its licence is not new; the next new one alerts', async () => {
+    const n = 72;
+    const t = tenantId(n);
+    const u = userId(n, 3);
+    await loadSeed(tenantSeed(n, 'free', 5));
+    const detection = (id: string, activityDateTime: string) => ({
+      id,
+      userId: u,
+      riskEventType: 'leakedCredentials',
+      riskLevel: 'high' as const,
+      detectionTimingType: 'offline' as const,
+      activity: 'user' as const,
+      activityDateTime,
+      detectedDateTime: activityDateTime,
+    });
+    const ingestAndRescore = async (d: ReturnType<typeof detection>) => {
+      await ingestDetections(t, [d]);
+      for (const message of await drain(queues.rescore)) await handleRescoreMessage(message);
+    };
+
+    await ingestAndRescore(detection('before-licence', '2026-11-20T05:10:00.000Z'));
+    const { user } = await readUserSnapshot(t, u);
+    expect(user).toMatchObject({
+      riskLevel: 'high',
+      alertDecided: [['2026-11-20T05:10:00.000Z', 'before-licence']],
+    });
+    expect(user?.lastAlertActivityDateTime).toBeUndefined();
+    expect(await readPendingAlerts(t)).toEqual([]);
+
+    await loadSeed(tenantSeed(n, 'p2', 5));
+    await ingestAndRescore(detection('before-licence', '2026-11-20T05:10:00.000Z'));
+    expect((await readUserSnapshot(t, u)).user?.lastAlertActivityDateTime).toBeUndefined();
+    expect(await readPendingAlerts(t)).toEqual([]);
+
+    await ingestAndRescore(detection('after-licence', '2026-11-20T05:20:00.000Z'));
+    expect((await readUserSnapshot(t, u)).user).toMatchObject({
+      lastAlertActivityDateTime: '2026-11-20T05:20:00.000Z',
+      alertDecided: [],
+    });
+    expect((await readPendingAlerts(t)).map((p) => p.userId)).toEqual([u]);
+    expect(await readWindow(t)).toMatchObject({ state: 'open' });
   });
 });
