@@ -56,10 +56,13 @@ export function rememberDecided(
 ): DecidedDetection[] {
   const byId = new Map<string, DecidedDetection>();
   for (const entry of [...before, ...taken]) byId.set(entry[1], entry);
-  return [...byId.values()]
-    .filter(([activity]) => lastAlertActivityDateTime === undefined || activity > lastAlertActivityDateTime)
-    .sort(([a, aId], [b, bId]) => (a === b ? (aId < bId ? -1 : aId > bId ? 1 : 0) : a < b ? -1 : 1))
-    .slice(-MAX_DECIDED_DETECTIONS);
+  return (
+    [...byId.values()]
+      .filter(([activity]) => lastAlertActivityDateTime === undefined || activity > lastAlertActivityDateTime)
+      // Ids are unique here, so two entries never compare equal.
+      .sort(([a, aId], [b, bId]) => (a !== b ? (a < b ? -1 : 1) : aId < bId ? -1 : 1))
+      .slice(-MAX_DECIDED_DETECTIONS)
+  );
 }
 
 /**

@@ -92,13 +92,9 @@ export const alertRescoreHook: RescoreHook = async ({ tenantId, snapshot, plan, 
     // (the first delivery may have stopped between its commit and opening the window) —
     // but only while someone waits in it: after the email, a window would open for nobody
     // and a duplicate delivery would change state (R-X3).
-    return decision.reason === 'notNewer'
-      ? {
-          userFields: decidedFields,
-          rows: [],
-          afterCommit: () => openWindowForWaiting(tenantId, new Date()),
-        }
-      : { userFields: decidedFields, rows: [] };
+    const afterCommit =
+      decision.reason === 'notNewer' ? () => openWindowForWaiting(tenantId, new Date()) : undefined;
+    return { userFields: decidedFields, rows: [], afterCommit };
   }
   const identity = displayIdentity(snapshot);
   return {
