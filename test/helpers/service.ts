@@ -121,3 +121,28 @@ export async function eventually<T>(
   }
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
+
+/**
+ * Waits until the risky user reads as applied (`isProcessing` false: the worker has done
+ * what was queued for it) and, when given, at `riskLevel`.
+ */
+export async function settledUser(
+  service: TestService,
+  token: string,
+  userId: string,
+  riskLevel?: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await service.call(token, 'GET', `/identityProtection/riskyUsers/${userId}`);
+      if (res.status !== 200) return undefined;
+      const user = (await res.json()) as { isProcessing: boolean; riskLevel: string };
+      return !user.isProcessing && (riskLevel === undefined || user.riskLevel === riskLevel)
+        ? true
+        : undefined;
+    },
+    timeoutMs,
+    `user ${userId} applied${riskLevel ? ` at ${riskLevel}` : ''}`,
+  );
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startService, type TestService } from '../helpers/service';
+import { eventually, settledUser, startService, type TestService } from '../helpers/service';
 import {
   startSendGridCapture,
   type CapturedRequest,
@@ -207,15 +207,7 @@ describe('users at risk detected (SPEC §5)', () => {
 
   it('R-E4 / R-X3: a detection sent again after an alert for an older activity sends no second email', async () => {
     const t = await newTenant();
-    const settled = (level: string) =>
-      eventually(async () => {
-        const res = await service.call(t.admin, 'GET', `/identityProtection/riskyUsers/${userId(t.n, 5)}`);
-        const user =
-          res.status === 200
-            ? ((await res.json()) as { isProcessing: boolean; riskLevel: string })
-            : undefined;
-        return user && !user.isProcessing && user.riskLevel === level ? true : undefined;
-      });
+    const settled = (level: string) => settledUser(service, t.admin, userId(t.n, 5), level);
     // Activity at 5:10, below the threshold: scored, no email.
     await ingest(t, [detection(t, 'late-low', 5, 'low', '2026-11-20T05:10:00Z')]);
     await settled('low');

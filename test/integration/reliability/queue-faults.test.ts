@@ -1,7 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { packRescores } from '../../../shared/domain/messages';
-import { eventually, startService, type TestService } from '../../helpers/service';
+import { eventually, settledUser, startService, type TestService } from '../../helpers/service';
 import { startSendGridCapture, type SendGridCapture } from '../../helpers/sendgrid-capture';
 import { SA, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import { send, snapshotStorage, storageDiff, waitUntilQueuesEmpty, type StorageSnapshot } from './support';
@@ -300,27 +300,8 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     await waitUntilQueuesEmpty(service);
   }
 
-  /** Waits until the user's rescore has nothing left to apply and, if given, shows `riskLevel`. */
-  async function applied(t: Tenant, user: number, riskLevel?: string): Promise<void> {
-    await eventually(
-      async () => {
-        const res = await send(
-          service,
-          t.admin,
-          'GET',
-          `/identityProtection/riskyUsers/${userId(t.n, user)}`,
-        );
-        const found = res.json as { isProcessing: boolean; riskLevel: string };
-        return res.status === 200 &&
-          found.isProcessing === false &&
-          (riskLevel === undefined || found.riskLevel === riskLevel)
-          ? true
-          : undefined;
-      },
-      30_000,
-      `user ${user} of tenant ${t.n} applied`,
-    );
-  }
+  const applied = (t: Tenant, user: number, riskLevel?: string) =>
+    settledUser(service, t.admin, userId(t.n, user), riskLevel);
 
   const emailsOf = (t: Tenant) =>
     capture.requests.filter((r) => JSON.stringify(r.body).includes(`Tenant ${t.n}`));
