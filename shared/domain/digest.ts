@@ -18,12 +18,20 @@ export interface DigestPeriod {
 }
 
 /**
+ * How early a run may start and still be for the coming occurrence. Azure's timer can fire
+ * a few milliseconds before its time; such a run must not name the week before, which was
+ * sent already, or this week's digest would be skipped for every tenant.
+ */
+export const EARLY_FIRE_TOLERANCE_MS = 500;
+
+/**
  * The week a run covers: the 7 days before the scheduled occurrence the run is for. A late
  * run (`isPastDue`) still covers the week it missed, and a second run for the same
  * occurrence names the same week, so it can be sent only once (R-D2, R-D4).
  */
 export function digestPeriod(schedule: string, now: Date): DigestPeriod {
-  const occurrence = previousOccurrence(parseCron(schedule), now) ?? now;
+  const occurrence =
+    previousOccurrence(parseCron(schedule), new Date(now.getTime() + EARLY_FIRE_TOLERANCE_MS)) ?? now;
   const end = new Date(Math.floor(occurrence.getTime() / 1000) * 1000);
   const start = new Date(end.getTime() - DIGEST_DAYS * 86_400_000);
   return { weekId: end.toISOString(), start: start.toISOString(), end: end.toISOString() };

@@ -27,6 +27,15 @@ describe('the digest period (R-D2, R-D4)', () => {
   it('a run just before the occurrence belongs to the previous week', () => {
     expect(digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59Z')).weekId).toBe('2026-11-16T09:00:00.000Z');
   });
+
+  it('a timer that fires a few milliseconds early is for the coming occurrence, not the week already sent', () => {
+    const early = digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59.996Z'));
+    expect(early).toEqual(digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00.050Z')));
+    expect(early.weekId).toBe('2026-11-23T09:00:00.000Z');
+    expect(digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59.400Z')).weekId).toBe(
+      '2026-11-16T09:00:00.000Z',
+    );
+  });
 });
 
 const period = digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00Z'));
