@@ -95,8 +95,11 @@ export function resolveRecipients(input: {
               ? -1
               : 1,
       );
-    let taken = 0;
+    // Places are per person: one holding the role twice (active, and an activated PIM
+    // assignment) takes one of the 20.
+    const placed = new Set<string>();
     for (const a of holders) {
+      if (placed.has(a.principalId)) continue;
       if (a.principalType !== 'user') {
         excluded.push({
           userId: a.principalId,
@@ -121,14 +124,14 @@ export function resolveRecipients(input: {
         });
         continue;
       }
-      if (taken >= MAX_PER_ROLE) {
+      if (placed.size >= MAX_PER_ROLE) {
         excluded.push({
           userId: a.principalId,
           reason: `${roleName} already has ${MAX_PER_ROLE} recipients (earlier assignments first)`,
         });
         continue;
       }
-      taken += 1;
+      placed.add(a.principalId);
       const reason: RecipientReason = {
         roleTemplateId,
         roleName,

@@ -100,6 +100,29 @@ describe('alert recipients (R-E6)', () => {
     expect(r.recipients.map((x) => x.userId)).toContain('p25');
   });
 
+  it(`a person holding one role twice takes one of its ${MAX_PER_ROLE} places`, () => {
+    const twice = person(1);
+    const others = Array.from({ length: 20 }, (_, i) => person(i + 2));
+    const r = resolve(
+      [
+        assign(GA, twice.id, { createdDateTime: '2023-01-01T00:00:00Z' }),
+        assign(GA, twice.id, {
+          assignmentType: 'eligible',
+          createdDateTime: '2023-02-01T00:00:00Z',
+          activations: [{ from: '2026-11-20T11:00:00Z', until: '2026-11-20T13:00:00Z' }],
+        }),
+        ...others.map((p, i) =>
+          assign(GA, p.id, { createdDateTime: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() }),
+        ),
+      ],
+      [twice, ...others],
+    );
+    expect(r.recipients).toHaveLength(20);
+    expect(r.recipients.map((x) => x.userId)).toEqual([twice, ...others.slice(0, 19)].map((p) => p.id));
+    expect(r.recipients[0]?.reasons).toHaveLength(1);
+    expect(r.excluded).toEqual([{ userId: others[19]!.id, reason: expect.stringMatching(/already has 20/) }]);
+  });
+
   it('a person with two roles gets one email, with both reasons', () => {
     const r = resolve([assign(GA, 'p1'), assign(SR, 'p1')], [person(1)]);
     expect(r.recipients).toHaveLength(1);
