@@ -4,7 +4,7 @@ import { jsonResponse } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
 export const riskyUsersGet = authorizedRoute('read', async ({ request, tenant, requestId }) =>
-  jsonResponse(200, await getRiskyUser(tenant, request.params.id ?? ''), requestId),
+  jsonResponse(200, await getRiskyUser({ tenant, url: request.url }, request.params.id ?? ''), requestId),
 );
 
 app.http('risky-users-get', {

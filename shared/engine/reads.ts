@@ -10,6 +10,7 @@ import {
   defineEntitySet,
   encodeSkipToken,
   evaluateFilter,
+  parseEntitySelect,
   parseListQuery,
   riskDetectionsQuery,
   riskyUsersQuery,
@@ -30,7 +31,7 @@ import { getManyAcross, getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
 import { historyItemOf, riskDetectionOf, riskyUserOf, signInOf } from './graph-shapes';
 
-export interface ListRequest {
+export interface ReadRequest {
   tenant: Tenant;
   /** The absolute request URL: nextLink and @odata.context derive from it. */
   url: string;
@@ -111,7 +112,7 @@ const notificationColumns: TableColumnMap = {
 };
 
 /** The alert and digest log, newest first (SPEC §7). */
-export function listNotifications(req: ListRequest): Promise<GraphCollection> {
+export function listNotifications(req: ReadRequest): Promise<GraphCollection> {
   return listCollection(req, notificationsQuery, 'riskloop/notifications', (query) => {
     const pushed =
       query.filter && compileToTableFilter(query.filter, notificationColumns, { maxComparisons: 10 });
@@ -203,7 +204,7 @@ function requiredUserId(filter: FilterNode | undefined): string | undefined {
 }
 
 async function listCollection(
-  req: ListRequest,
+  req: ReadRequest,
   entitySet: EntitySet,
   contextPath: string,
   plan: (query: ListQuery) => {
@@ -280,7 +281,7 @@ function projectionOf(row: Record<string, unknown>): RiskyUserProjection {
     .parse(row);
 }
 
-export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
+export function listRiskyUsers(req: ReadRequest): Promise<GraphCollection> {
   return listCollection(req, riskyUsersQuery, 'identityProtection/riskyUsers', (query) => {
     const level = requiredValue(query.filter, 'riskLevel');
     const range = query.orderBy
@@ -300,7 +301,7 @@ export function listRiskyUsers(req: ListRequest): Promise<GraphCollection> {
   });
 }
 
-export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
+export function listRiskDetections(req: ReadRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, riskDetectionsQuery, 'identityProtection/riskDetections', (query) => {
     const pushed =
@@ -313,7 +314,7 @@ export function listRiskDetections(req: ListRequest): Promise<GraphCollection> {
   });
 }
 
-export function listSignIns(req: ListRequest): Promise<GraphCollection> {
+export function listSignIns(req: ReadRequest): Promise<GraphCollection> {
   const licensed = isLicensed(req.tenant.license);
   return listCollection(req, signInsQuery, 'auditLogs/signIns', (query) => {
     const pushed = query.filter && compileToTableFilter(query.filter, signInColumns, { maxComparisons: 10 });
@@ -330,18 +331,39 @@ function parseId<T extends z.ZodType>(schema: T, id: string, what: string): z.in
   return parsed.data;
 }
 
-export async function getRiskyUser(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
-  const userId = parseId(Guid, id, 'riskyUser');
-  const row = await getOptional<Record<string, unknown>>(
-    getStorage().tables,
-    partitions.users(tenant.id, userId),
-    keys.riskyUser(userId),
-  );
-  if (!row) throw notFound(`riskyUser '${userId}' not found.`);
-  return riskyUserOf(projectionOf(row));
+/**
+ * One entity as Graph answers it: `$select` honoured and validated (SPEC §7) before
+ * anything is read, and `@odata.context` naming the entity (`…/$entity`).
+ */
+async function entityResponse(
+  req: ReadRequest,
+  entitySet: EntitySet,
+  contextPath: string,
+  read: () => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const url = new URL(req.url);
+  const select = parseEntitySelect(url.searchParams, entitySet);
+  const entity = await read();
+  return {
+    '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(select)}/$entity`,
+    ...applySelect(entity, select),
+  };
 }
 
-export async function listRiskyUserHistory(req: ListRequest, id: string): Promise<GraphCollection> {
+export async function getRiskyUser(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
+  const userId = parseId(Guid, id, 'riskyUser');
+  return entityResponse(req, riskyUsersQuery, 'identityProtection/riskyUsers', async () => {
+    const row = await getOptional<Record<string, unknown>>(
+      getStorage().tables,
+      partitions.users(req.tenant.id, userId),
+      keys.riskyUser(userId),
+    );
+    if (!row) throw notFound(`riskyUser '${userId}' not found.`);
+    return riskyUserOf(projectionOf(row));
+  });
+}
+
+export async function listRiskyUserHistory(req: ReadRequest, id: string): Promise<GraphCollection> {
   const userId = parseId(Guid, id, 'riskyUser');
   const row = await getOptional<Record<string, unknown>>(
     getStorage().tables,
@@ -374,15 +396,18 @@ async function viaPointer(
   return getOptional<Record<string, unknown>>(tables, partitions.facts(tenant.id, userId), rowKeyOf(userId));
 }
 
-export async function getRiskDetection(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
+export async function getRiskDetection(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
   const detectionId = parseId(DetectionId, id, 'riskDetection');
-  const row = await viaPointer(tenant, keys.detectionPointer(detectionId), (userId) =>
-    keys.detection(userId, detectionId),
-  );
-  if (!row) throw notFound(`riskDetection '${detectionId}' not found.`);
-  const detection = riskDetectionOf(DetectionRow.parse(row), isLicensed(tenant.license));
-  await withUserNames(tenant.id, [detection]);
-  return detection;
+  const { tenant } = req;
+  return entityResponse(req, riskDetectionsQuery, 'identityProtection/riskDetections', async () => {
+    const row = await viaPointer(tenant, keys.detectionPointer(detectionId), (userId) =>
+      keys.detection(userId, detectionId),
+    );
+    if (!row) throw notFound(`riskDetection '${detectionId}' not found.`);
+    const detection = riskDetectionOf(DetectionRow.parse(row), isLicensed(tenant.license));
+    await withUserNames(tenant.id, [detection]);
+    return detection;
+  });
 }
 
 /**
@@ -404,11 +429,14 @@ async function withUserNames(tenantId: string, items: Array<Record<string, unkno
   }
 }
 
-export async function getSignIn(tenant: Tenant, id: string): Promise<Record<string, unknown>> {
+export async function getSignIn(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
   const requestId = parseId(ExternalId, id, 'signIn');
-  const row = await viaPointer(tenant, keys.signInPointer(requestId), (userId) =>
-    keys.signIn(userId, requestId),
-  );
-  if (!row) throw notFound(`signIn '${requestId}' not found.`);
-  return signInOf(SignInRow.parse(row), isLicensed(tenant.license));
+  const { tenant } = req;
+  return entityResponse(req, signInsQuery, 'auditLogs/signIns', async () => {
+    const row = await viaPointer(tenant, keys.signInPointer(requestId), (userId) =>
+      keys.signIn(userId, requestId),
+    );
+    if (!row) throw notFound(`signIn '${requestId}' not found.`);
+    return signInOf(SignInRow.parse(row), isLicensed(tenant.license));
+  });
 }

@@ -72,6 +72,8 @@ export interface RouteSpec {
   readonly body?: SchemaName;
   /** List routes: Graph's query options; an entity set also names what `$filter`, `$select`, `$orderby` accept. */
   readonly list?: EntitySet | 'collection';
+  /** Single-entity routes (GET …/{id}): `$select` over this entity set, and the entity's shape. */
+  readonly entity?: EntitySet;
   readonly success: {
     readonly status: 200 | 202 | 204;
     readonly description: string;
@@ -119,6 +121,7 @@ export const routes: readonly RouteSpec[] = [
     tag: 'identityProtection',
     summary: 'Get a risky user',
     access: 'read',
+    entity: riskyUsersQuery,
     success: { status: 200, description: 'The risky user.' },
     notFound: 'No such risky user.',
   },
@@ -171,6 +174,7 @@ export const routes: readonly RouteSpec[] = [
     tag: 'identityProtection',
     summary: 'Get a risk detection',
     access: 'read',
+    entity: riskDetectionsQuery,
     success: { status: 200, description: 'The risk detection.' },
     notFound: 'No such risk detection.',
   },
@@ -191,6 +195,7 @@ export const routes: readonly RouteSpec[] = [
     tag: 'auditLogs',
     summary: 'Get a sign-in',
     access: 'read',
+    entity: signInsQuery,
     success: { status: 200, description: 'The sign-in.' },
     notFound: 'No such sign-in.',
   },
@@ -351,19 +356,41 @@ function propertySchema(property: PropertySchema): JsonObject {
   }
 }
 
+/** An entity of the set: its selectable properties, typed where the set knows them. */
+function itemSchema(set: EntitySet): JsonObject {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(
+      set.selectable.map((name) => {
+        const property = set.properties[name];
+        return [name, property ? propertySchema(property) : {}];
+      }),
+    ),
+  };
+}
+
+/** One entity as a GET …/{id} answers it: its properties and `@odata.context` (…/$entity). */
+function entitySchema(set: EntitySet): JsonObject {
+  const item = itemSchema(set);
+  return {
+    ...item,
+    properties: { '@odata.context': { type: 'string' }, ...(item.properties as JsonObject) },
+    required: ['@odata.context'],
+  };
+}
+
+function selectParameter(set: EntitySet): JsonObject {
+  return {
+    name: '$select',
+    in: 'query',
+    required: false,
+    description: `Comma-separated properties: ${set.selectable.join(', ')}.`,
+    schema: { type: 'string' },
+  };
+}
+
 function collectionSchema(set: EntitySet | 'collection'): JsonObject {
-  const item: JsonObject =
-    set === 'collection'
-      ? { type: 'object' }
-      : {
-          type: 'object',
-          properties: Object.fromEntries(
-            set.selectable.map((name) => {
-              const property = set.properties[name];
-              return [name, property ? propertySchema(property) : {}];
-            }),
-          ),
-        };
+  const item: JsonObject = set === 'collection' ? { type: 'object' } : itemSchema(set);
   return {
     type: 'object',
     properties: {
@@ -394,13 +421,7 @@ function listParameters(set: EntitySet | 'collection'): JsonObject[] {
     });
   }
   if (set !== 'collection') {
-    parameters.push({
-      name: '$select',
-      in: 'query',
-      required: false,
-      description: `Comma-separated properties: ${set.selectable.join(', ')}.`,
-      schema: { type: 'string' },
-    });
+    parameters.push(selectParameter(set));
     const orderable = Object.entries(set.orderable);
     if (orderable.length > 0) {
       parameters.push({
@@ -451,11 +472,17 @@ function operationOf(spec: RouteSpec): JsonObject {
           description,
           content: {
             'application/json': {
-              schema: schema ? ref(schema) : spec.list ? collectionSchema(spec.list) : { type: 'object' },
+              schema: schema
+                ? ref(schema)
+                : spec.list
+                  ? collectionSchema(spec.list)
+                  : spec.entity
+                    ? entitySchema(spec.entity)
+                    : { type: 'object' },
             },
           },
         };
-  if (spec.body || spec.list)
+  if (spec.body || spec.list || spec.entity)
     responses['400'] = errorResponse('Invalid body or query option; the message names the field.');
   if (spec.access !== 'anonymous') {
     responses['401'] = errorResponse('Missing or invalid token, or a tenant that is not onboarded.');
@@ -474,6 +501,7 @@ function operationOf(spec: RouteSpec): JsonObject {
     parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
   }
   if (spec.list) parameters.push(...listParameters(spec.list));
+  if (spec.entity) parameters.push(selectParameter(spec.entity));
 
   return {
     operationId: spec.name,

@@ -1,4 +1,5 @@
 import { defineEntitySet, type PropertySchema } from './entity-set';
+import { queryLimits } from './limits';
 import {
   activityTypeValues,
   riskDetailValues,
@@ -86,9 +87,10 @@ export const riskDetectionsQuery = defineEntitySet({
   ],
 });
 
-/** GET /auditLogs/signIns (SPEC §7). */
+/** GET /auditLogs/signIns (SPEC §7). `$top` goes to 1,000, Graph's page size for sign-ins. */
 export const signInsQuery = defineEntitySet({
   name: 'signIns',
+  top: { default: queryLimits.defaultTop, max: 1000 },
   properties: {
     id: string,
     userId: string,

@@ -1,4 +1,4 @@
-import { riskDetails, riskLevels } from '../domain/levels';
+import { riskLevels } from '../domain/levels';
 
 /**
  * Members of the Graph enums the list routes filter on. The order of each list is the order
@@ -18,7 +18,30 @@ export const riskStateValues = [
   'unknownFutureValue',
 ] as const;
 
-export const riskDetailValues = [...riskDetails, 'unknownFutureValue'] as const;
+/**
+ * Every member Graph v1.0 declares, in its order: a filter on a value riskloop never
+ * produces (`aiConfirmedSigninSafe`, …) matches nothing rather than failing.
+ */
+export const riskDetailValues = [
+  'none',
+  'adminGeneratedTemporaryPassword',
+  'userPerformedSecuredPasswordChange',
+  'userPerformedSecuredPasswordReset',
+  'adminConfirmedSigninSafe',
+  'aiConfirmedSigninSafe',
+  'userPassedMFADrivenByRiskBasedPolicy',
+  'adminDismissedAllRiskForUser',
+  'adminConfirmedSigninCompromised',
+  'hidden',
+  'adminConfirmedUserCompromised',
+  'unknownFutureValue',
+  'm365DAdminDismissedDetection',
+  'adminConfirmedServicePrincipalCompromised',
+  'adminDismissedAllRiskForServicePrincipal',
+  'userChangedPasswordOnPremises',
+  'adminDismissedRiskForSignIn',
+  'adminConfirmedAccountSafe',
+] as const;
 
 export const riskDetectionTimingTypeValues = [
   'notDefined',

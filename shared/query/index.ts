@@ -42,7 +42,7 @@ export {
   type SkipTokenPayload,
   type TableContinuation,
 } from './skip-token';
-export { parseListQuery, type ListQuery, type ListQueryOptions } from './list-query';
+export { parseEntitySelect, parseListQuery, type ListQuery, type ListQueryOptions } from './list-query';
 export { buildNextLink } from './next-link';
 export { decodeQueryValue } from './decode-query-value';
 export { queryLimits } from './limits';

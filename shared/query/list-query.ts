@@ -65,6 +65,20 @@ export function parseListQuery(
   };
 }
 
+/**
+ * `$select` of a single-entity route (GET …/{id}): SPEC §7 honours it there as on lists, and
+ * validates it the same way. Other options are ignored there, as Graph ignores `$top` or
+ * `$filter` on one entity.
+ */
+export function parseEntitySelect(
+  params: URLSearchParams,
+  entitySet: EntitySet,
+): readonly string[] | undefined {
+  const given = [...params.entries()].filter(([name]) => name.toLowerCase() === '$select');
+  if (given.length > 1) throw badRequest(`Query option '$select' is given more than once`);
+  return given[0] === undefined ? undefined : parseSelect(given[0][1], entitySet);
+}
+
 function collectOptions(
   params: URLSearchParams | Readonly<Record<string, string | undefined>>,
   entitySet: EntitySet,

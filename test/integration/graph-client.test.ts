@@ -123,6 +123,50 @@ describe('@microsoft/microsoft-graph-client against riskloop', () => {
     });
   });
 
+  it('SPEC §7: $select is honoured on one entity too, with its @odata.context', async () => {
+    const user = (await client
+      .api(`/identityProtection/riskyUsers/${userId(N, 2)}`)
+      .select(['id', 'riskLevel'])
+      .get()) as Record<string, unknown>;
+    expect(user).toEqual({
+      '@odata.context': `${service.url}/v1.0/$metadata#identityProtection/riskyUsers(id,riskLevel)/$entity`,
+      id: userId(N, 2),
+      riskLevel: 'high',
+    });
+    const detection = (await client
+      .api('/identityProtection/riskDetections/gc-0')
+      .select('riskEventType,userPrincipalName')
+      .get()) as Record<string, unknown>;
+    expect(detection).toEqual({
+      '@odata.context': `${service.url}/v1.0/$metadata#identityProtection/riskDetections(riskEventType,userPrincipalName)/$entity`,
+      riskEventType: 'leakedCredentials',
+      userPrincipalName: `user2@t${N}.example`,
+    });
+    const whole = (await client.api(`/identityProtection/riskyUsers/${userId(N, 2)}`).get()) as Record<
+      string,
+      unknown
+    >;
+    expect(whole['@odata.context']).toBe(
+      `${service.url}/v1.0/$metadata#identityProtection/riskyUsers/$entity`,
+    );
+    expect(whole).toMatchObject({
+      id: userId(N, 2),
+      riskState: 'atRisk',
+      userPrincipalName: `user2@t${N}.example`,
+    });
+    await expect(
+      client
+        .api(`/identityProtection/riskyUsers/${userId(N, 2)}`)
+        .select('riskScore')
+        .get(),
+    ).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
+  });
+
+  it("takes Graph's $top of up to 1,000 on sign-ins", async () => {
+    const page = (await client.api('/auditLogs/signIns').top(1000).get()) as { value: unknown[] };
+    expect(page.value).toEqual([]);
+  });
+
   it('surfaces riskloop errors as GraphError with the Graph code', async () => {
     await expect(
       client.api('/identityProtection/riskyUsers/dismiss').post({ userIds: ['not-a-guid'] }),

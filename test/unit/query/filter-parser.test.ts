@@ -9,6 +9,8 @@ import {
   signInsQuery,
   type FilterNode,
 } from '../../../shared/query';
+import { riskDetails } from '../../../shared/domain/levels';
+import { riskDetailValues } from '../../../shared/query/graph-enums';
 import { expectBadRequest } from './expect-bad-request';
 
 const parseUsers = (text: string): FilterNode => parseFilter(text, riskyUsersQuery);
@@ -130,6 +132,14 @@ describe('parseFilter — rejections are 400s naming the problem (R-X1)', () => 
 
   it('rejects an enum value that is not a member', () => {
     expectBadRequest(() => parseUsers("riskLevel eq 'extreme'"), "value 'extreme' is not a riskLevel");
+  });
+
+  it('accepts every riskDetail member Graph declares, including ones riskloop never produces, and every one it does', () => {
+    for (const detail of [...riskDetailValues, ...riskDetails])
+      expect(parseUsers(`riskDetail eq '${detail}'`)).toMatchObject({
+        literal: { type: 'enum', value: detail },
+      });
+    expectBadRequest(() => parseUsers("riskDetail eq 'adminDismissedEverything'"), 'is not a riskDetail');
   });
 
   it('rejects a typed enum literal of another type', () => {

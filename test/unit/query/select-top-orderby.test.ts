@@ -7,6 +7,7 @@ import {
   riskDetectionsQuery,
   riskyUsersQuery,
   selectContextSuffix,
+  signInsQuery,
 } from '../../../shared/query';
 import { expectBadRequest } from './expect-bad-request';
 
@@ -50,6 +51,13 @@ describe('$top (SPEC §7: 1–500)', () => {
 
   it.each(['0', '501', '-1', '1.5', '1e2', 'ten', '', ' ', '0x10', '99999999999'])('rejects %j', (raw) => {
     expectBadRequest(() => parseTop(raw, riskyUsersQuery), 'Invalid $top', '1 to 500');
+  });
+
+  it("signIns take Graph's 1 to 1,000, default 20", () => {
+    expect(parseTop('1000', signInsQuery)).toBe(1000);
+    expect(signInsQuery.top.default).toBe(20);
+    expectBadRequest(() => parseTop('1001', signInsQuery), 'Invalid $top', '1 to 1000');
+    expectBadRequest(() => parseTop('501', riskDetectionsQuery), 'Invalid $top', '1 to 500');
   });
 });
 
