@@ -655,7 +655,7 @@ async function main(): Promise<void> {
     for (const [i, n] of [1, 10, 100, 1000].entries()) {
       const userId = userIdOf(RT, i + 2);
       const items = detectionsFor(userId, n, `rs${n}`);
-      await insertGroups(tenantIdOf(RT), detectionGroups(tenantIdOf(RT), items, new Date().toISOString()));
+      await insertGroups(tenantIdOf(RT), detectionGroups(tenantIdOf(RT), items));
       storageMetrics.reset();
       await rescoreUser(
         {

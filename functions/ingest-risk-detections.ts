@@ -5,14 +5,11 @@ import { readJsonBody } from '../shared/http/body';
 import { jsonResponse } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const ingestRiskDetectionsRoute = authorizedRoute(
-  'ingest',
-  async ({ request, tenant, requestId, now }) => {
-    const body = await readJsonBody(request, DetectionBatch);
-    const result = await ingestDetections(tenant.id, body.value, now);
-    return jsonResponse(202, result, requestId);
-  },
-);
+export const ingestRiskDetectionsRoute = authorizedRoute('ingest', async ({ request, tenant, requestId }) => {
+  const body = await readJsonBody(request, DetectionBatch);
+  const result = await ingestDetections(tenant.id, body.value);
+  return jsonResponse(202, result, requestId);
+});
 
 app.http('ingest-risk-detections', {
   route: 'riskloop/riskDetections',

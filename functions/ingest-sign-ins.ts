@@ -5,9 +5,9 @@ import { readJsonBody } from '../shared/http/body';
 import { jsonResponse } from '../shared/http/respond';
 import { authorizedRoute } from '../shared/http/route';
 
-export const ingestSignInsRoute = authorizedRoute('ingest', async ({ request, tenant, requestId, now }) => {
+export const ingestSignInsRoute = authorizedRoute('ingest', async ({ request, tenant, requestId }) => {
   const body = await readJsonBody(request, SignInBatch);
-  const result = await ingestSignIns(tenant.id, body.value, now);
+  const result = await ingestSignIns(tenant.id, body.value);
   return jsonResponse(202, result, requestId);
 });
 

@@ -27,35 +27,20 @@ async function queueRescores(tenantId: string, outcome: IngestOutcome): Promise<
   return { accepted: outcome.accepted, duplicates: outcome.duplicates, usersQueued: outcome.users.size };
 }
 
-export async function ingestSignIns(
-  tenantId: string,
-  items: readonly SignInInput[],
-  now = new Date(),
-): Promise<IngestResult> {
-  return queueRescores(
-    tenantId,
-    await insertGroups(tenantId, signInGroups(tenantId, items, now.toISOString())),
-  );
+export async function ingestSignIns(tenantId: string, items: readonly SignInInput[]): Promise<IngestResult> {
+  return queueRescores(tenantId, await insertGroups(tenantId, signInGroups(tenantId, items)));
 }
 
 export async function ingestDetections(
   tenantId: string,
   items: readonly DetectionInput[],
-  now = new Date(),
 ): Promise<IngestResult> {
-  return queueRescores(
-    tenantId,
-    await insertGroups(tenantId, detectionGroups(tenantId, items, now.toISOString())),
-  );
+  return queueRescores(tenantId, await insertGroups(tenantId, detectionGroups(tenantId, items)));
 }
 
 export async function ingestRemediations(
   tenantId: string,
   items: readonly RemediationInput[],
-  now = new Date(),
 ): Promise<IngestResult> {
-  return queueRescores(
-    tenantId,
-    await insertGroups(tenantId, remediationGroups(tenantId, items, now.toISOString())),
-  );
+  return queueRescores(tenantId, await insertGroups(tenantId, remediationGroups(tenantId, items)));
 }

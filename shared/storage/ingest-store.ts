@@ -20,7 +20,16 @@ interface InsertGroup {
   claimKey?: string;
   claim: TransactionAction[];
   partitionKey: string;
-  rows: TransactionAction[];
+  /**
+   * The rows, recorded at `recordedAt`: the time their transaction is sent, not the time the
+   * call began. An action accepted while a long call was still storing must not count the
+   * rows stored after it as recorded before it (R-S5).
+   */
+  rows: (recordedAt: string) => TransactionAction[];
+  /** How many rows {@link rows} gives (a transaction holds 100). */
+  rowCount: number;
+  /** The first row's RowKey: within a call, a second group with the same one is a duplicate. */
+  firstRowKey: string;
   detectionIds: string[];
 }
 
@@ -36,6 +45,10 @@ const create = (partitionKey: string, rowKey: string, values: Record<string, unk
   { partitionKey, rowKey, ...toEntity(values) },
 ];
 
+/** A detection's pointer, in the tenant's index partition: claims its id. */
+const detectionPointer = (tenantId: string, d: DetectionInput): TransactionAction =>
+  create(partitions.index(tenantId), keys.detectionPointer(d.id), { rowType: 'pointer', userId: d.userId });
+
 /** A detection's pointer (index partition) and its row (the user's facts partition); also used for R-F3. */
 export function detectionRows(
   tenantId: string,
@@ -43,10 +56,7 @@ export function detectionRows(
   recordedAt: string,
 ): { pointer: TransactionAction; row: TransactionAction } {
   return {
-    pointer: create(partitions.index(tenantId), keys.detectionPointer(d.id), {
-      rowType: 'pointer',
-      userId: d.userId,
-    }),
+    pointer: detectionPointer(tenantId, d),
     row: create(partitions.facts(tenantId, d.userId), keys.detection(d.userId, d.id), {
       rowType: 'detection',
       ...d,
@@ -95,11 +105,7 @@ export async function writeAdminConfirmedDetection(tenantId: string, d: Detectio
 }
 
 /** Sign-ins with their real-time detections (R-S1 fixes riskLevelDuringSignIn here). */
-export function signInGroups(
-  tenantId: string,
-  items: readonly SignInInput[],
-  recordedAt: string,
-): InsertGroup[] {
+export function signInGroups(tenantId: string, items: readonly SignInInput[]): InsertGroup[] {
   return items.map((s) => {
     const duringSignIn = maxLevel(s.riskDetections.map((d) => d.riskLevel));
     const detections: DetectionInput[] = s.riskDetections.map((d, index) => ({
@@ -117,13 +123,12 @@ export function signInGroups(
       source: 'IdentityProtection',
     }));
     const { riskDetections: _realtime, ...signIn } = s;
-    const detectionParts = detections.map((d) => detectionRows(tenantId, d, recordedAt));
     return {
       userId: s.userId,
       claimKey: keys.signInPointer(s.id),
       detectionIds: detections.map((d) => d.id),
       partitionKey: partitions.facts(tenantId, s.userId),
-      rows: [
+      rows: (recordedAt) => [
         create(partitions.facts(tenantId, s.userId), keys.signIn(s.userId, s.id), {
           rowType: 'signIn',
           ...signIn,
@@ -134,14 +139,16 @@ export function signInGroups(
           riskState: duringSignIn === 'none' ? 'none' : 'atRisk',
           riskDetail: 'none',
         }),
-        ...detectionParts.map((part) => part.row),
+        ...detections.map((d) => detectionRows(tenantId, d, recordedAt).row),
       ],
+      rowCount: 1 + detections.length,
+      firstRowKey: keys.signIn(s.userId, s.id),
       claim: [
         create(partitions.index(tenantId), keys.signInPointer(s.id), {
           rowType: 'pointer',
           userId: s.userId,
         }),
-        ...detectionParts.map((part) => part.pointer),
+        ...detections.map((d) => detectionPointer(tenantId, d)),
         // The digest's week index (R-D2, R-D4): only sign-ins with real-time risk.
         ...(duringSignIn === 'none'
           ? []
@@ -163,30 +170,21 @@ export function signInGroups(
   });
 }
 
-export function detectionGroups(
-  tenantId: string,
-  items: readonly DetectionInput[],
-  recordedAt: string,
-): InsertGroup[] {
-  return items.map((d) => {
-    const { pointer, row } = detectionRows(tenantId, d, recordedAt);
-    return {
-      userId: d.userId,
-      claimKey: keys.detectionPointer(d.id),
-      claim: [pointer],
-      partitionKey: partitions.facts(tenantId, d.userId),
-      rows: [row],
-      detectionIds: [d.id],
-    };
-  });
+export function detectionGroups(tenantId: string, items: readonly DetectionInput[]): InsertGroup[] {
+  return items.map((d) => ({
+    userId: d.userId,
+    claimKey: keys.detectionPointer(d.id),
+    claim: [detectionPointer(tenantId, d)],
+    partitionKey: partitions.facts(tenantId, d.userId),
+    rows: (recordedAt) => [detectionRows(tenantId, d, recordedAt).row],
+    rowCount: 1,
+    firstRowKey: keys.detection(d.userId, d.id),
+    detectionIds: [d.id],
+  }));
 }
 
 /** Remediation events become actions; their id is a hash of the item, so re-sending it is a no-op. */
-export function remediationGroups(
-  tenantId: string,
-  items: readonly RemediationInput[],
-  recordedAt: string,
-): InsertGroup[] {
+export function remediationGroups(tenantId: string, items: readonly RemediationInput[]): InsertGroup[] {
   return items.map((r) => {
     const id = createHash('sha256')
       .update([r.userId, r.kind, r.requestId ?? '', r.occurredDateTime].join('|'))
@@ -197,7 +195,7 @@ export function remediationGroups(
       claim: [],
       partitionKey: partitions.users(tenantId, r.userId),
       detectionIds: [],
-      rows: [
+      rows: (recordedAt) => [
         create(partitions.users(tenantId, r.userId), keys.action(r.userId, id), {
           rowType: 'action',
           id,
@@ -208,6 +206,8 @@ export function remediationGroups(
           initiatedBy: '',
         }),
       ],
+      rowCount: 1,
+      firstRowKey: keys.action(r.userId, id),
     };
   });
 }
@@ -232,7 +232,7 @@ export async function insertGroups(tenantId: string, groups: readonly InsertGrou
   // Within one call a repeated id is a duplicate too.
   const seen = new Set<string>();
   const unique = groups.filter((g) => {
-    const key = g.claimKey ?? `${g.partitionKey}\n${rowKeyOf(g.rows[0]!)}`;
+    const key = g.claimKey ?? `${g.partitionKey}\n${g.firstRowKey}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });
   const claimed = await claim(tenantId, unique);
@@ -247,8 +247,6 @@ export async function insertGroups(tenantId: string, groups: readonly InsertGrou
 
 /** Partitions written at once by one call: enough to overlap round trips, few enough to be gentle. */
 const STORE_CONCURRENCY = 8;
-
-const rowKeyOf = (action: TransactionAction): string => (action[1] as { rowKey: string }).rowKey;
 
 /** Step 1: the groups whose ids are free or already claimed by the same user. */
 async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<InsertGroup[]> {
@@ -284,22 +282,27 @@ async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<
   return ours;
 }
 
-/** Step 2 for one partition: creates the rows of each group; returns how many groups were new. */
+/**
+ * Step 2 for one partition: creates the rows of each group, recorded when their transaction
+ * is sent (see {@link InsertGroup.rows}); returns how many groups were new.
+ */
 async function storeNew(groups: readonly InsertGroup[]): Promise<number> {
   const { tables } = getStorage();
+  // One time per transaction: every row of it is recorded at once.
+  const rowsNow = (chunk: readonly InsertGroup[]): TransactionAction[][] => {
+    const recordedAt = new Date().toISOString();
+    return chunk.map((group) => group.rows(recordedAt));
+  };
   let stored = 0;
-  for (const chunk of chunkGroups(groups, (g) => g.rows.length)) {
+  for (const chunk of chunkGroups(groups, (g) => g.rowCount)) {
     try {
-      await submitGroups(
-        tables,
-        chunk.map((g) => g.rows),
-      );
+      await submitGroups(tables, rowsNow(chunk));
       stored += chunk.length;
     } catch (error) {
       if (!isConflict(error)) throw error;
       for (const group of chunk) {
         try {
-          await submitGroups(tables, [group.rows]);
+          await submitGroups(tables, rowsNow([group]));
           stored += 1;
         } catch (inner) {
           if (!isConflict(inner)) throw inner;

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetConfigForTests } from '../../shared/config';
+import { acceptUserAction } from '../../shared/engine/feedback';
+import { ingestDetections } from '../../shared/engine/ingest';
+import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
+import { loadSeed } from '../../shared/engine/seed';
+import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { partitions } from '../../shared/storage/keys';
+import { readUserSnapshot } from '../../shared/storage/user-store';
+import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import { eventually } from '../helpers/service';
+import { tenantId, tenantSeed, userId } from '../helpers/tenants';
+
+/**
+ * R-S5: an action affects what was recorded before it was accepted. An ingestion call's rows
+ * are recorded when they are stored, not when the call began: an action accepted while a
+ * call was still at work must not close what the call stores after it. Against a real
+ * Azurite, with no host: the test holds the call's first step (claiming the ids) until the
+ * action is accepted and applied, and hands the queue's messages to the worker itself.
+ */
+let azurite: AzuriteInstance;
+let dir: string;
+const N = 93;
+const T = tenantId(N);
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-recorded-at-'));
+  azurite = await startAzurite();
+  Object.assign(process.env, {
+    AzureWebJobsStorage: azurite.connectionString,
+    SENDGRID_API_KEY: 'SG.recorded-at-test-key',
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+  });
+  resetConfigForTests();
+  await ensureStorage();
+  await loadSeed(tenantSeed(N, 'p2', 5));
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await azurite?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Hands every visible rescore message to the worker. */
+async function rescoreQueued(): Promise<void> {
+  const queue = getStorage().queue(queues.rescore);
+  for (;;) {
+    const { receivedMessageItems: items } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (items.length === 0) return;
+    for (const item of items) {
+      await handleRescoreMessage(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+const detection = (id: string, user: string) => ({
+  id,
+  userId: user,
+  riskEventType: 'leakedCredentials',
+  riskLevel: 'high' as const,
+  detectionTimingType: 'offline' as const,
+  activity: 'user' as const,
+  activityDateTime: '2026-11-20T05:00:00.000Z',
+  detectedDateTime: '2026-11-20T05:00:00.000Z',
+});
+
+describe('R-S5: rows are recorded when they are stored', () => {
+  it('a detection a call stores after a dismiss was accepted is new risk, though the call began before it', async () => {
+    const u = userId(N, 3);
+    await ingestDetections(T, [detection('before', u)]);
+    await rescoreQueued();
+    expect((await readUserSnapshot(T, u)).user).toMatchObject({ riskLevel: 'high', riskState: 'atRisk' });
+
+    // The call's claim (its first transaction, in the index partition) waits for the gate.
+    const index = getStorage().tables.of(partitions.index(T));
+    const submit = index.submitTransaction.bind(index);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let held = false;
+    vi.spyOn(index, 'submitTransaction').mockImplementation(async (actions, options) => {
+      held = true;
+      await gate;
+      return submit(actions, options);
+    });
+    const call = ingestDetections(T, [detection('during', u)]);
+    await eventually(() => (held ? true : undefined), 10_000, 'the call to reach its claim');
+
+    await acceptUserAction(T, 'dismissUser', [u], userId(N, 1));
+    await rescoreQueued();
+    expect((await readUserSnapshot(T, u)).user).toMatchObject({ riskLevel: 'none', riskState: 'dismissed' });
+
+    open();
+    expect(await call).toMatchObject({ accepted: 1 });
+    vi.restoreAllMocks();
+    await rescoreQueued();
+    const { user, storedDetections } = await readUserSnapshot(T, u);
+    expect(user).toMatchObject({ riskLevel: 'high', riskState: 'atRisk', isProcessing: false });
+    expect(storedDetections.get('before')).toMatchObject({ riskState: 'dismissed' });
+    expect(storedDetections.get('during')).toMatchObject({ riskState: 'atRisk' });
+  });
+});
