@@ -465,6 +465,16 @@ async function main(): Promise<void> {
       ratio: p99 / floor.p99,
       met: p99 <= 500,
     });
+    // The actions' rechecks (FEEDBACK_RECHECK_SECONDS after each call) run now, not during
+    // the next group: the queue count includes invisible messages.
+    log("feedback: waiting for the actions' rechecks…");
+    const rescoreQueue = getStorage().queue('riskloop-rescore');
+    const quietBy = performance.now() + 5 * 60_000;
+    while (
+      ((await rescoreQueue.getProperties()).approximateMessagesCount ?? 0) > 0 &&
+      performance.now() < quietBy
+    )
+      await sleep(1000);
   }
 
   if (only('burst')) {

@@ -8,9 +8,9 @@ import { authorizedRoute } from '../shared/http/route';
 
 export const riskyUsersDismiss = authorizedRoute(
   'userFeedback',
-  async ({ request, principal, tenant, requestId, now }) => {
+  async ({ request, invocation, principal, tenant, requestId, now }) => {
     const body = await readJsonBody(request, UserIdsBody);
-    await acceptUserAction(tenant.id, 'dismissUser', body.userIds, initiatedBy(principal), now);
+    await acceptUserAction(tenant.id, 'dismissUser', body.userIds, initiatedBy(principal), now, invocation);
     return noContent(requestId);
   },
 );

@@ -8,7 +8,7 @@ import { authorizedRoute } from '../shared/http/route';
 
 export const signInsConfirmCompromised = authorizedRoute(
   'signInFeedback',
-  async ({ request, principal, tenant, requestId, now }) => {
+  async ({ request, invocation, principal, tenant, requestId, now }) => {
     const body = await readJsonBody(request, RequestIdsBody);
     await acceptSignInAction(
       tenant.id,
@@ -16,6 +16,7 @@ export const signInsConfirmCompromised = authorizedRoute(
       body.requestIds,
       initiatedBy(principal),
       now,
+      invocation,
     );
     return noContent(requestId);
   },

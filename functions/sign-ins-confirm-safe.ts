@@ -8,9 +8,16 @@ import { authorizedRoute } from '../shared/http/route';
 
 export const signInsConfirmSafe = authorizedRoute(
   'signInFeedback',
-  async ({ request, principal, tenant, requestId, now }) => {
+  async ({ request, invocation, principal, tenant, requestId, now }) => {
     const body = await readJsonBody(request, RequestIdsBody);
-    await acceptSignInAction(tenant.id, 'confirmSignInSafe', body.requestIds, initiatedBy(principal), now);
+    await acceptSignInAction(
+      tenant.id,
+      'confirmSignInSafe',
+      body.requestIds,
+      initiatedBy(principal),
+      now,
+      invocation,
+    );
     return noContent(requestId);
   },
 );

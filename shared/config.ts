@@ -37,6 +37,7 @@ const settingsSchema = z
       .default('https://entra.microsoft.com/#view/Microsoft_AAD_IAM/IdentityProtectionMenuBlade'),
     WEEKLY_DIGEST_SCHEDULE: z.string().min(11).default('0 0 9 * * 1'),
     ALERT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+    FEEDBACK_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     // Set by App Service / Functions in Azure; used only to refuse dev auth there.
     WEBSITE_INSTANCE_ID: z.string().optional(),
     WEBSITE_SITE_NAME: z.string().optional(),

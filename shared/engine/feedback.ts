@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import type { SignInActionKind, UserActionKind } from '../domain/facts';
-import type { RescoreMessage } from '../domain/messages';
-import { notFound } from '../errors';
+import { packRescores, type RescoreMessage } from '../domain/messages';
+import { getConfig } from '../config';
+import { ensureError, notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
 import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
@@ -14,8 +15,52 @@ import { getMany, getManyAcross, getOptional, submitGroups } from '../storage/ta
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
- * record the action and `isProcessing = true`, queue the user for the worker.
+ * queue the recheck, record the action and `isProcessing = true`, queue the user for the
+ * worker.
  */
+
+/** Where a call's warnings go: the function's invocation context. */
+interface Logger {
+  warn(text: string): void;
+}
+const silent: Logger = { warn: () => undefined };
+
+/** What one user's share of a call writes: built once, so a retried write keeps its ids. */
+interface UserShare {
+  actions: TransactionAction[];
+  /** New detections the rows add (R-F3's), named in the rescore messages for the alert (R-F7). */
+  detectionIds: string[];
+  /** Runs once the rows are recorded (R-F3's detection, in other partitions). */
+  after?: () => Promise<void>;
+}
+
+/**
+ * The safety net under every call (R-X6): before anything is recorded, the call's users are
+ * queued for one more rescore, `FEEDBACK_RECHECK_SECONDS` later. A recorded action always
+ * has a rescore coming, then: when storage fails right after the record and the immediate
+ * rescore cannot be queued, the recheck applies the action, and the user does not stay
+ * `isProcessing`. Otherwise it finds nothing to do and writes nothing (rescoring is
+ * idempotent, R-X3). When the recheck cannot be queued, nothing is recorded: the call fails.
+ */
+async function queueRecheck(tenantId: string, shares: ReadonlyMap<string, UserShare>): Promise<void> {
+  const users = new Map([...shares].map(([userId, share]) => [userId, share.detectionIds]));
+  const delay = getConfig().FEEDBACK_RECHECK_SECONDS;
+  await Promise.all(packRescores(tenantId, users).map((m) => enqueue(queues.rescore, m, delay)));
+}
+
+/**
+ * The user's rescore, now. Once the action is recorded, a failure here leaves it to the
+ * recheck, so the call still succeeds; the warning tells the operator.
+ */
+async function queueRescore(message: RescoreMessage, log: Logger): Promise<void> {
+  try {
+    await enqueue(queues.rescore, message);
+  } catch (error) {
+    log.warn(
+      `the rescore of user ${message.userId} could not be queued (${ensureError(error).message}); its action is recorded and the recheck applies it within FEEDBACK_RECHECK_SECONDS (${getConfig().FEEDBACK_RECHECK_SECONDS} s)`,
+    );
+  }
+}
 
 /**
  * `isProcessing = true` on the user row and on every projection copy. The user row is
@@ -45,21 +90,21 @@ const MAX_ACCEPT_ATTEMPTS = 8;
  * Writes one user's share of a call in one transaction, locked by the user row's ETag. A
  * rescore that committed since the row was read may have moved the projection copies (its
  * time or level changed): re-read the row and rebuild, rather than fail on a copy that no
- * longer exists (R-X4). Returns the detection ids the written rows added.
+ * longer exists (R-X4).
  */
 async function acceptForUser(
   tenantId: string,
   userId: string,
   row: Record<string, unknown> | undefined,
-  rows: () => { actions: TransactionAction[]; detectionIds: string[]; after?: () => Promise<void> },
-): Promise<string[]> {
+  share: UserShare,
+): Promise<void> {
   const { tables } = getStorage();
   let current = row;
   for (let attempt = 1; ; attempt += 1) {
-    const built = rows();
     const user = current ? UserRow.parse(current) : undefined;
     try {
-      await submitGroups(tables, [[...markProcessing(tenantId, userId, user), ...built.actions]]);
+      // A failed transaction wrote nothing, so the retry writes the same action rows.
+      await submitGroups(tables, [[...markProcessing(tenantId, userId, user), ...share.actions]]);
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
@@ -73,8 +118,8 @@ async function acceptForUser(
     // The action is recorded: what follows must not fail the call, whose rescore must still
     // be queued. A failed write here is not lost: the rescore writes a missing R-F3 detection
     // (readUserSnapshot), so the error is dropped rather than answered.
-    await built.after?.().catch(() => undefined);
-    return built.detectionIds;
+    await share.after?.().catch(() => undefined);
+    return;
   }
 }
 
@@ -106,6 +151,7 @@ export async function acceptUserAction(
   userIds: readonly string[],
   initiatedBy: string,
   now: Date = new Date(),
+  log: Logger = silent,
 ): Promise<void> {
   const { tables } = getStorage();
   const ids = [...new Set(userIds)];
@@ -118,37 +164,42 @@ export async function acceptUserAction(
     throw notFound(`No user with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
-  await forEachUser(ids, async (userId) => {
-    const detectionIds = await acceptForUser(tenantId, userId, found.get(keys.user(userId)), () =>
-      userActionRows(tenantId, userId, kind, acceptedAt, initiatedBy),
-    );
-    const message: RescoreMessage = { type: 'rescore', tenantId, userId, detectionIds };
-    await enqueue(queues.rescore, message);
-  });
+  const shares = new Map(
+    ids.map((userId) => [userId, userActionShare(tenantId, userId, kind, acceptedAt, initiatedBy)]),
+  );
+  await acceptShares(tenantId, shares, found, log);
 }
 
 /**
- * Accepts a call's share of each user at once. Each user's rescore is queued as soon as its
- * action is recorded, and the call settles only when every user has: if one user's write
- * fails, the users already recorded are still queued (not left `isProcessing` with an
- * action nobody applies), and the call then fails with that error.
+ * Queues the recheck, then accepts each user's share at once. Each user's rescore is queued
+ * as soon as its action is recorded, and the call settles only when every user has: if one
+ * user's write fails, the users already recorded are still queued (not left `isProcessing`
+ * with an action nobody applies), and the call then fails with that error.
  */
-async function forEachUser(
-  userIds: readonly string[],
-  accept: (userId: string) => Promise<void>,
+async function acceptShares(
+  tenantId: string,
+  shares: ReadonlyMap<string, UserShare>,
+  userRows: ReadonlyMap<string, Record<string, unknown>>,
+  log: Logger,
 ): Promise<void> {
-  const settled = await Promise.allSettled(userIds.map(accept));
+  await queueRecheck(tenantId, shares);
+  const settled = await Promise.allSettled(
+    [...shares].map(async ([userId, share]) => {
+      await acceptForUser(tenantId, userId, userRows.get(keys.user(userId)), share);
+      await queueRescore({ type: 'rescore', tenantId, userId, detectionIds: share.detectionIds }, log);
+    }),
+  );
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
-function userActionRows(
+function userActionShare(
   tenantId: string,
   userId: string,
   kind: UserActionKind,
   acceptedAt: string,
   initiatedBy: string,
-): { actions: TransactionAction[]; detectionIds: string[]; after?: () => Promise<void> } {
+): UserShare {
   const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
   if (kind !== 'confirmUserCompromised') return { actions: [action.row], detectionIds: [] };
   // R-F3: the action adds a user detection. It lives in other partitions, so it is written
@@ -167,6 +218,7 @@ export async function acceptSignInAction(
   requestIds: readonly string[],
   initiatedBy: string,
   now: Date = new Date(),
+  log: Logger = silent,
 ): Promise<void> {
   const { tables } = getStorage();
   const ids = [...new Set(requestIds)];
@@ -189,13 +241,16 @@ export async function acceptSignInAction(
     tables,
     [...byUser.keys()].map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.user(u) })),
   );
-  await forEachUser([...byUser.keys()], async (userId) => {
-    await acceptForUser(tenantId, userId, users.get(keys.user(userId)), () => ({
-      actions: byUser
-        .get(userId)!
-        .map((requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row),
-      detectionIds: [],
-    }));
-    await enqueue(queues.rescore, { type: 'rescore', tenantId, userId, detectionIds: [] });
-  });
+  const shares = new Map(
+    [...byUser].map(([userId, requestIds]): [string, UserShare] => [
+      userId,
+      {
+        actions: requestIds.map(
+          (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
+        ),
+        detectionIds: [],
+      },
+    ]),
+  );
+  await acceptShares(tenantId, shares, users, log);
 }

@@ -65,6 +65,8 @@ export async function startService(
     // Never during a run: with the real Monday 09:00 a run at that minute would get a digest
     // in every tenant's partition and mailbox. digest.test sets its own schedule.
     WEEKLY_DIGEST_SCHEDULE: NEVER_DURING_TESTS,
+    // The feedback recheck (60 s in production) within the tests' waits for empty queues.
+    FEEDBACK_RECHECK_SECONDS: '2',
     ...env,
   };
   Object.assign(process.env, serviceEnv);

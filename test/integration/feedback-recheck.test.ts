@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RestError, type QueueSendMessageOptions } from '@azure/storage-queue';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetConfigForTests } from '../../shared/config';
+import { acceptUserAction } from '../../shared/engine/feedback';
+import { ingestDetections } from '../../shared/engine/ingest';
+import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
+import { loadSeed } from '../../shared/engine/seed';
+import { readPendingAlerts } from '../../shared/storage/alert-store';
+import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { readUserSnapshot } from '../../shared/storage/user-store';
+import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import { eventually } from '../helpers/service';
+import { tenantId, tenantSeed, userId } from '../helpers/tenants';
+
+/**
+ * R-X6: every feedback call queues a recheck of its users before it records anything, so a
+ * recorded action always has a rescore coming. Against a real Azurite, with no host: the
+ * test takes the messages off the queue and hands them to the worker itself, and makes the
+ * rescore queue's client fail the one send it names (storage failing between two calls).
+ */
+let azurite: AzuriteInstance;
+let dir: string;
+const N = 91;
+const T = tenantId(N);
+const ADMIN = userId(N, 1);
+const RECHECK_SECONDS = 1;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-feedback-recheck-'));
+  azurite = await startAzurite();
+  Object.assign(process.env, {
+    AzureWebJobsStorage: azurite.connectionString,
+    SENDGRID_API_KEY: 'SG.feedback-recheck-test-key',
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
+  });
+  resetConfigForTests();
+  await ensureStorage();
+  await loadSeed(tenantSeed(N, 'p2', 8));
+  // Users 3 to 6 at risk (high), rescored.
+  await ingestDetections(
+    T,
+    [3, 4, 5, 6].map((n) => ({
+      id: `risk-${n}`,
+      userId: userId(N, n),
+      riskEventType: 'leakedCredentials',
+      riskLevel: 'high',
+      detectionTimingType: 'offline',
+      activity: 'user',
+      activityDateTime: '2026-11-20T05:00:00.000Z',
+      detectedDateTime: '2026-11-20T06:00:00.000Z',
+    })),
+  );
+  for (const message of await drain()) await handleRescoreMessage(message);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+afterAll(async () => {
+  await azurite?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const rescoreQueue = () => getStorage().queue(queues.rescore);
+
+/** Takes every visible message off the rescore queue, decoded as the Functions trigger decodes it. */
+async function drain(): Promise<unknown[]> {
+  const messages: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems: items } = await rescoreQueue().receiveMessages({ numberOfMessages: 32 });
+    if (items.length === 0) return messages;
+    for (const item of items) {
+      messages.push(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
+      await rescoreQueue().deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+/** The recheck: invisible at first, then visible once its delay has passed. */
+async function recheck(): Promise<unknown[]> {
+  const { peekedMessageItems: now } = await rescoreQueue().peekMessages({ numberOfMessages: 32 });
+  expect(now, 'nothing visible before the recheck delay').toEqual([]);
+  expect((await rescoreQueue().getProperties()).approximateMessagesCount).toBeGreaterThan(0);
+  return eventually(
+    async () => {
+      const messages = await drain();
+      return messages.length > 0 ? messages : undefined;
+    },
+    (RECHECK_SECONDS + 10) * 1000,
+    'the recheck to become visible',
+  );
+}
+
+/** Makes the rescore queue refuse the sends `which` picks, as storage that has just gone away. */
+function failSends(which: (options: QueueSendMessageOptions | undefined) => boolean): void {
+  const queue = rescoreQueue();
+  const send = queue.sendMessage.bind(queue);
+  vi.spyOn(queue, 'sendMessage').mockImplementation(async (text, options) => {
+    if (which(options)) throw new RestError('The server is busy.', { statusCode: 503 });
+    return send(text, options);
+  });
+}
+const delayed = (options: QueueSendMessageOptions | undefined) => (options?.visibilityTimeout ?? 0) > 0;
+
+describe('R-X6: the recheck queued with every feedback call', () => {
+  it('the immediate rescore cannot be queued once the action is recorded: the call succeeds, the operator is warned, the recheck applies it', async () => {
+    const u = userId(N, 3);
+    failSends((options) => !delayed(options));
+    const warnings: string[] = [];
+    await acceptUserAction(T, 'dismissUser', [u], ADMIN, new Date(), { warn: (t) => warnings.push(t) });
+    vi.restoreAllMocks();
+
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /rescore of user .* could not be queued .*The server is busy.*recheck applies it/,
+    );
+    const recorded = await readUserSnapshot(T, u);
+    expect(recorded.user).toMatchObject({ riskLevel: 'high', isProcessing: true });
+    expect(recorded.facts.actions.map((a) => [a.kind, a.appliedAt])).toEqual([['dismissUser', undefined]]);
+
+    const messages = await recheck();
+    expect(messages).toEqual([
+      { type: 'rescoreUsers', tenantId: T, users: [{ userId: u, detectionIds: [] }] },
+    ]);
+    for (const message of messages) await handleRescoreMessage(message);
+    const applied = await readUserSnapshot(T, u);
+    expect(applied.user).toMatchObject({
+      riskLevel: 'none',
+      riskState: 'dismissed',
+      riskDetail: 'adminDismissedAllRiskForUser',
+      isProcessing: false,
+    });
+    expect(applied.facts.actions.map((a) => [a.kind, typeof a.appliedAt])).toEqual([
+      ['dismissUser', 'string'],
+    ]);
+  });
+
+  it("R-F3 / R-F7: the recheck names the confirmation's detection, so a user confirmed compromised is still alerted on", async () => {
+    const u = userId(N, 7);
+    failSends((options) => !delayed(options));
+    await acceptUserAction(T, 'confirmUserCompromised', [u], ADMIN);
+    vi.restoreAllMocks();
+
+    const messages = await recheck();
+    expect(messages).toEqual([
+      {
+        type: 'rescoreUsers',
+        tenantId: T,
+        users: [{ userId: u, detectionIds: [expect.stringMatching(/^acc-/)] }],
+      },
+    ]);
+    for (const message of messages) await handleRescoreMessage(message);
+    const { user, facts } = await readUserSnapshot(T, u);
+    expect(user).toMatchObject({ riskLevel: 'high', riskState: 'confirmedCompromised', isProcessing: false });
+    const named = (messages[0] as { users: Array<{ detectionIds: string[] }> }).users[0]!.detectionIds[0];
+    expect(facts.detections.map((d) => d.id)).toContain(named);
+    expect((await readPendingAlerts(T)).map((p) => p.userId)).toContain(u);
+  });
+
+  it('the recheck cannot be queued: nothing is recorded and the call fails', async () => {
+    const u = userId(N, 4);
+    const before = await readUserSnapshot(T, u);
+    failSends(delayed);
+    await expect(acceptUserAction(T, 'dismissUser', [u], ADMIN)).rejects.toThrow(/The server is busy/);
+    vi.restoreAllMocks();
+
+    const after = await readUserSnapshot(T, u);
+    expect(after.user?.etag).toBe(before.user?.etag);
+    expect(after.facts.actions).toEqual([]);
+    expect((await rescoreQueue().getProperties()).approximateMessagesCount).toBe(0);
+  });
+
+  it('R-X3: after the action was applied, the recheck writes nothing', async () => {
+    const u = userId(N, 5);
+    await acceptUserAction(T, 'confirmUserSafe', [u], ADMIN);
+    const immediate = await drain();
+    expect(immediate).toEqual([{ type: 'rescore', tenantId: T, userId: u, detectionIds: [] }]);
+    for (const message of immediate) await handleRescoreMessage(message);
+    const applied = await readUserSnapshot(T, u);
+    expect(applied.user).toMatchObject({ riskState: 'confirmedSafe', isProcessing: false });
+
+    const messages = await recheck();
+    expect(messages).toEqual([
+      { type: 'rescoreUsers', tenantId: T, users: [{ userId: u, detectionIds: [] }] },
+    ]);
+    expect(await handleRescoreMessage(messages[0])).toMatchObject({ outcome: 'rescoredUsers', wrote: 0 });
+    expect((await readUserSnapshot(T, u)).user?.etag).toBe(applied.user?.etag);
+  });
+});
