@@ -117,6 +117,37 @@ describe('R-X6: storage stops and comes back during a run', () => {
     await service.azurite.stop();
     const health = await fetch(`${service.base}/riskloop/health`, { signal: AbortSignal.timeout(120_000) });
     expect(health.status).toBe(503);
+    // Calls that certainly begin with storage down. (The clients' own calls may all have got
+    // past their table writes before the emulator went, and wait in the queue client's
+    // retries until it is back.)
+    const probes = await Promise.all([
+      call(ingester, '/riskloop/riskDetections', {
+        value: [
+          {
+            id: 'sf-probe',
+            userId: USERS[0],
+            riskEventType: 'leakedCredentials',
+            riskLevel: 'high',
+            detectionTimingType: 'offline',
+            activity: 'user',
+            activityDateTime: at(0),
+            detectedDateTime: at(0),
+          },
+        ],
+      }),
+      call(admin, '/identityProtection/riskyUsers/dismiss', { userIds: [USERS[1]] }),
+    ]);
+    expect(probes.map((p) => p.status)).toEqual([503, 503]);
+    outcomes.push(
+      { phase: 'gap', kind: 'detection', subject: 'sf-probe', ...probes[0] },
+      {
+        phase: 'gap',
+        kind: 'action',
+        subject: USERS[1]!,
+        route: '/identityProtection/riskyUsers/dismiss',
+        ...probes[1],
+      },
+    );
     await sleep(12_000);
     // Meanwhile a port of the first instance may have become some connection's local port
     // (EADDRINUSE until it closes): try again rather than fail the test on the machine's luck.
