@@ -1,17 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { RestError, type QueueSendMessageOptions } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resetConfigForTests } from '../../shared/config';
 import { acceptUserAction } from '../../shared/engine/feedback';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
 import { readPendingAlerts } from '../../shared/storage/alert-store';
-import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { getStorage, queues } from '../../shared/storage/clients';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import {
+  drainQueue,
+  offlineDetection,
+  startInProcessStorage,
+  type InProcessStorage,
+} from '../helpers/in-process';
 import { eventually } from '../helpers/service';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
@@ -21,38 +22,21 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * test takes the messages off the queue and hands them to the worker itself, and makes the
  * rescore queue's client fail the one send it names (storage failing between two calls).
  */
-let azurite: AzuriteInstance;
-let dir: string;
+let storage: InProcessStorage;
 const N = 91;
 const T = tenantId(N);
 const ADMIN = userId(N, 1);
 const RECHECK_SECONDS = 1;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-feedback-recheck-'));
-  azurite = await startAzurite();
-  Object.assign(process.env, {
-    AzureWebJobsStorage: azurite.connectionString,
-    SENDGRID_API_KEY: 'SG.feedback-recheck-test-key',
-    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+  storage = await startInProcessStorage('feedback-recheck', {
     FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
   });
-  resetConfigForTests();
-  await ensureStorage();
   await loadSeed(tenantSeed(N, 'p2', 8));
   // Users 3 to 6 at risk (high), rescored.
   await ingestDetections(
     T,
-    [3, 4, 5, 6].map((n) => ({
-      id: `risk-${n}`,
-      userId: userId(N, n),
-      riskEventType: 'leakedCredentials',
-      riskLevel: 'high',
-      detectionTimingType: 'offline',
-      activity: 'user',
-      activityDateTime: '2026-11-20T05:00:00.000Z',
-      detectedDateTime: '2026-11-20T06:00:00.000Z',
-    })),
+    [3, 4, 5, 6].map((n) => offlineDetection(`risk-${n}`, userId(N, n))),
   );
   for (const message of await drain()) await handleRescoreMessage(message);
 });
@@ -60,24 +44,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 afterAll(async () => {
-  await azurite?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 const rescoreQueue = () => getStorage().queue(queues.rescore);
 
-/** Takes every visible message off the rescore queue, decoded as the Functions trigger decodes it. */
-async function drain(): Promise<unknown[]> {
-  const messages: unknown[] = [];
-  for (;;) {
-    const { receivedMessageItems: items } = await rescoreQueue().receiveMessages({ numberOfMessages: 32 });
-    if (items.length === 0) return messages;
-    for (const item of items) {
-      messages.push(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
-      await rescoreQueue().deleteMessage(item.messageId, item.popReceipt);
-    }
-  }
-}
+const drain = (): Promise<unknown[]> => drainQueue(queues.rescore);
 
 /** The recheck: invisible at first, then visible once its delay has passed. */
 async function recheck(): Promise<unknown[]> {

@@ -1,16 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resetConfigForTests } from '../../shared/config';
 import { acceptUserAction } from '../../shared/engine/feedback';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
-import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { getStorage, queues } from '../../shared/storage/clients';
 import { partitions } from '../../shared/storage/keys';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import {
+  drainQueue,
+  offlineDetection,
+  startInProcessStorage,
+  type InProcessStorage,
+} from '../helpers/in-process';
 import { eventually } from '../helpers/service';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
@@ -21,52 +22,26 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * Azurite, with no host: the test holds the call's first step (claiming the ids) until the
  * action is accepted and applied, and hands the queue's messages to the worker itself.
  */
-let azurite: AzuriteInstance;
-let dir: string;
+let storage: InProcessStorage;
 const N = 93;
 const T = tenantId(N);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-recorded-at-'));
-  azurite = await startAzurite();
-  Object.assign(process.env, {
-    AzureWebJobsStorage: azurite.connectionString,
-    SENDGRID_API_KEY: 'SG.recorded-at-test-key',
-    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-  });
-  resetConfigForTests();
-  await ensureStorage();
+  storage = await startInProcessStorage('recorded-at');
   await loadSeed(tenantSeed(N, 'p2', 5));
 });
 afterAll(async () => {
   vi.restoreAllMocks();
-  await azurite?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await storage?.stop();
 });
 
 /** Hands every visible rescore message to the worker. */
 async function rescoreQueued(): Promise<void> {
-  const queue = getStorage().queue(queues.rescore);
-  for (;;) {
-    const { receivedMessageItems: items } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (items.length === 0) return;
-    for (const item of items) {
-      await handleRescoreMessage(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
-      await queue.deleteMessage(item.messageId, item.popReceipt);
-    }
-  }
+  for (const message of await drainQueue(queues.rescore)) await handleRescoreMessage(message);
 }
 
-const detection = (id: string, user: string) => ({
-  id,
-  userId: user,
-  riskEventType: 'leakedCredentials',
-  riskLevel: 'high' as const,
-  detectionTimingType: 'offline' as const,
-  activity: 'user' as const,
-  activityDateTime: '2026-11-20T05:00:00.000Z',
-  detectedDateTime: '2026-11-20T05:00:00.000Z',
-});
+const detection = (id: string, user: string) =>
+  offlineDetection(id, user, { detectedDateTime: '2026-11-20T05:00:00.000Z' });
 
 describe('R-S5: rows are recorded when they are stored', () => {
   it('a detection a call stores after a dismiss was accepted is new risk, though the call began before it', async () => {

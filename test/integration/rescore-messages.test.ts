@@ -1,17 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../shared/config';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
 import { readPendingAlerts, readWindow } from '../../shared/storage/alert-store';
-import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { getStorage, queues } from '../../shared/storage/clients';
 import { keys, partitions } from '../../shared/storage/keys';
 import { submitGroups } from '../../shared/storage/table';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+import {
+  drainQueue,
+  offlineDetection,
+  startInProcessStorage,
+  type InProcessStorage,
+} from '../helpers/in-process';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
 /**
@@ -19,61 +20,28 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * and the worker rescores every user of such a message. Against a real Azurite, with no
  * host: the test takes the messages off the queue and hands them to the worker itself.
  */
-let azurite: AzuriteInstance;
-let dir: string;
+let storage: InProcessStorage;
 const N = 71;
 const T = tenantId(N);
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskloop-rescore-messages-'));
-  azurite = await startAzurite();
-  Object.assign(process.env, {
-    AzureWebJobsStorage: azurite.connectionString,
-    SENDGRID_API_KEY: 'SG.rescore-messages-test-key',
-    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-  });
-  resetConfigForTests();
-  await ensureStorage();
+  storage = await startInProcessStorage('rescore-messages');
   await loadSeed(tenantSeed(N, 'p2', 40));
 });
 afterAll(async () => {
-  await azurite?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await storage?.stop();
 });
-
-/** Takes every visible message off a queue, decoded as the Functions trigger decodes it. */
-async function drain(queueName: string): Promise<unknown[]> {
-  const queue = getStorage().queue(queueName);
-  const messages: unknown[] = [];
-  for (;;) {
-    const { receivedMessageItems: items } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (items.length === 0) return messages;
-    for (const item of items) {
-      messages.push(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
-      await queue.deleteMessage(item.messageId, item.popReceipt);
-    }
-  }
-}
 
 describe('rescore messages of an ingestion call', () => {
   it('R-X6: one call over 40 users queues 2 messages, and the worker rescores all 40 users', async () => {
     const users = Array.from({ length: 40 }, (_, i) => userId(N, i + 1));
     const result = await ingestDetections(
       T,
-      users.map((u, i) => ({
-        id: `batch-${i}`,
-        userId: u,
-        riskEventType: 'leakedCredentials',
-        riskLevel: 'high',
-        detectionTimingType: 'offline',
-        activity: 'user',
-        activityDateTime: '2026-11-20T05:00:00.000Z',
-        detectedDateTime: '2026-11-20T06:00:00.000Z',
-      })),
+      users.map((u, i) => offlineDetection(`batch-${i}`, u)),
     );
     expect(result).toEqual({ accepted: 40, duplicates: 0, usersQueued: 40 });
 
-    const messages = await drain(queues.rescore);
+    const messages = await drainQueue(queues.rescore);
     expect(messages).toHaveLength(2);
     // Sent concurrently, so the queue may hold them in either order.
     expect(messages.map((m) => (m as { users: unknown[] }).users.length).sort((a, b) => b - a)).toEqual([
@@ -93,19 +61,8 @@ describe('rescore messages of an ingestion call', () => {
 
   it('R-X6: a user whose rescore fails does not stop the others; the message throws, so the queue retries it', async () => {
     const [broken, fine] = [userId(N, 50), userId(N, 51)];
-    await ingestDetections(T, [
-      {
-        id: 'partial-1',
-        userId: fine,
-        riskEventType: 'leakedCredentials',
-        riskLevel: 'medium',
-        detectionTimingType: 'offline',
-        activity: 'user',
-        activityDateTime: '2026-11-20T05:00:00.000Z',
-        detectedDateTime: '2026-11-20T06:00:00.000Z',
-      },
-    ]);
-    await drain(queues.rescore);
+    await ingestDetections(T, [offlineDetection('partial-1', fine, { riskLevel: 'medium' })]);
+    await drainQueue(queues.rescore);
     // A detection row that cannot be read: the broken user's rescore throws on it.
     await submitGroups(getStorage().tables, [
       [
@@ -142,9 +99,9 @@ describe('rescore messages of an ingestion call', () => {
     };
     const outcome = await handleRescoreMessage(message);
     expect(outcome).toMatchObject({ outcome: 'poisoned', reason: expect.stringContaining('users') });
-    const poisoned = await drain(`${queues.rescore}-poison`);
+    const poisoned = await drainQueue(`${queues.rescore}-poison`);
     expect(poisoned).toEqual([{ reason: (outcome as { reason: string }).reason, message }]);
-    expect(await drain(queues.rescore)).toEqual([]);
+    expect(await drainQueue(queues.rescore)).toEqual([]);
   });
 });
 
@@ -166,7 +123,7 @@ describe('alert decisions of an unlicensed tenant (R-E1, R-E3, R-X3)', () => {
     });
     const ingestAndRescore = async (d: ReturnType<typeof detection>) => {
       await ingestDetections(t, [d]);
-      for (const message of await drain(queues.rescore)) await handleRescoreMessage(message);
+      for (const message of await drainQueue(queues.rescore)) await handleRescoreMessage(message);
     };
 
     await ingestAndRescore(detection('before-licence', '2026-11-20T05:10:00.000Z'));

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resetConfigForTests } from '../../shared/config';
+import type { DetectionInput } from '../../shared/domain/ingestion';
+import { ensureStorage, getStorage } from '../../shared/storage/clients';
+import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
+
+/**
+ * For tests that call the app's engine in this process, with no host: a real Azurite of
+ * their own, the app's settings pointing at it, and its tables and queues created. Such a
+ * test takes the queue's messages off itself ({@link drainQueue}) and hands them to the
+ * worker.
+ */
+export interface InProcessStorage {
+  azurite: AzuriteInstance;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessStorage(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<InProcessStorage> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `riskloop-${name}-`));
+  const azurite = await startAzurite();
+  Object.assign(process.env, {
+    AzureWebJobsStorage: azurite.connectionString,
+    SENDGRID_API_KEY: `SG.${name}-test-key`,
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+    ...env,
+  });
+  resetConfigForTests();
+  await ensureStorage();
+  return {
+    azurite,
+    async stop() {
+      await azurite.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Takes every visible message off a queue, decoded as the Functions trigger decodes it. */
+export async function drainQueue(queueName: string): Promise<unknown[]> {
+  const queue = getStorage().queue(queueName);
+  const messages: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems: items } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (items.length === 0) return messages;
+    for (const item of items) {
+      messages.push(JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')));
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+/** An offline user detection as the ingestion route takes it: high, on 20 November 2026 at 05:00. */
+export function offlineDetection(
+  id: string,
+  userId: string,
+  overrides: Partial<DetectionInput> = {},
+): DetectionInput {
+  return {
+    id,
+    userId,
+    riskEventType: 'leakedCredentials',
+    riskLevel: 'high',
+    detectionTimingType: 'offline',
+    activity: 'user',
+    activityDateTime: '2026-11-20T05:00:00.000Z',
+    detectedDateTime: '2026-11-20T06:00:00.000Z',
+    ...overrides,
+  };
+}
