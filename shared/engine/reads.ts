@@ -203,6 +203,11 @@ function requiredUserId(filter: FilterNode | undefined): string | undefined {
   return value && Guid.safeParse(value).success ? value : undefined;
 }
 
+/** Graph's `@odata.context` of a collection (an entity's adds `/$entity`), with the `$select` suffix. */
+function odataContext(url: URL, contextPath: string, select: readonly string[] | undefined): string {
+  return `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(select)}`;
+}
+
 async function listCollection(
   req: ReadRequest,
   entitySet: EntitySet,
@@ -251,7 +256,7 @@ async function listCollection(
       );
   await enrich?.(page.items);
   const collection: GraphCollection = {
-    '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(query.select)}`,
+    '@odata.context': odataContext(url, contextPath, query.select),
     value: page.items.map((item) => applySelect(item, query.select) as Record<string, unknown>),
   };
   const continuation = page.continuation ?? page.continuationToken;
@@ -345,7 +350,7 @@ async function entityResponse(
   const select = parseEntitySelect(url.searchParams, entitySet);
   const entity = await read();
   return {
-    '@odata.context': `${url.origin}/v1.0/$metadata#${contextPath}${selectContextSuffix(select)}/$entity`,
+    '@odata.context': `${odataContext(url, contextPath, select)}/$entity`,
     ...applySelect(entity, select),
   };
 }

@@ -74,9 +74,9 @@ export function parseEntitySelect(
   params: URLSearchParams,
   entitySet: EntitySet,
 ): readonly string[] | undefined {
-  const given = [...params.entries()].filter(([name]) => name.toLowerCase() === '$select');
-  if (given.length > 1) throw badRequest(`Query option '$select' is given more than once`);
-  return given[0] === undefined ? undefined : parseSelect(given[0][1], entitySet);
+  const selects = [...params.entries()].filter(([name]) => name.toLowerCase() === '$select');
+  const raw = collectOptions(new URLSearchParams(selects), entitySet);
+  return raw.$select === undefined ? undefined : parseSelect(raw.$select, entitySet);
 }
 
 function collectOptions(
