@@ -462,9 +462,17 @@ function errorResponse(description: string): JsonObject {
   return { description, content: { 'application/json': { schema: ref('GraphError') } } };
 }
 
+/** The body of a route's success answer: its named schema, a collection, or one entity. */
+function successSchema(spec: RouteSpec): JsonObject {
+  if (spec.success.schema) return ref(spec.success.schema);
+  if (spec.list) return collectionSchema(spec.list);
+  if (spec.entity) return entitySchema(spec.entity);
+  return { type: 'object' };
+}
+
 function operationOf(spec: RouteSpec): JsonObject {
   const responses: Record<string, JsonObject> = {};
-  const { status, description, schema } = spec.success;
+  const { status, description } = spec.success;
   responses[String(status)] =
     status === 204
       ? { description }
@@ -472,13 +480,7 @@ function operationOf(spec: RouteSpec): JsonObject {
           description,
           content: {
             'application/json': {
-              schema: schema
-                ? ref(schema)
-                : spec.list
-                  ? collectionSchema(spec.list)
-                  : spec.entity
-                    ? entitySchema(spec.entity)
-                    : { type: 'object' },
+              schema: successSchema(spec),
             },
           },
         };
