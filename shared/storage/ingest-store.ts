@@ -26,12 +26,12 @@ interface InsertGroup {
    * rows stored after it as recorded before it (R-S5).
    */
   rows: (recordedAt: string) => TransactionAction[];
-  /** How many rows {@link rows} gives (a transaction holds 100). */
-  rowCount: number;
-  /** The first row's RowKey: within a call, a second group with the same one is a duplicate. */
-  firstRowKey: string;
   detectionIds: string[];
 }
+
+/** A group's rows for their keys and count, which do not depend on the time they are recorded at. */
+const rowsOf = (group: InsertGroup): TransactionAction[] => group.rows('');
+const rowKeyOf = (action: TransactionAction): string => (action[1] as { rowKey: string }).rowKey;
 
 export interface IngestOutcome {
   accepted: number;
@@ -141,8 +141,6 @@ export function signInGroups(tenantId: string, items: readonly SignInInput[]): I
         }),
         ...detections.map((d) => detectionRows(tenantId, d, recordedAt).row),
       ],
-      rowCount: 1 + detections.length,
-      firstRowKey: keys.signIn(s.userId, s.id),
       claim: [
         create(partitions.index(tenantId), keys.signInPointer(s.id), {
           rowType: 'pointer',
@@ -177,8 +175,6 @@ export function detectionGroups(tenantId: string, items: readonly DetectionInput
     claim: [detectionPointer(tenantId, d)],
     partitionKey: partitions.facts(tenantId, d.userId),
     rows: (recordedAt) => [detectionRows(tenantId, d, recordedAt).row],
-    rowCount: 1,
-    firstRowKey: keys.detection(d.userId, d.id),
     detectionIds: [d.id],
   }));
 }
@@ -206,8 +202,6 @@ export function remediationGroups(tenantId: string, items: readonly RemediationI
           initiatedBy: '',
         }),
       ],
-      rowCount: 1,
-      firstRowKey: keys.action(r.userId, id),
     };
   });
 }
@@ -232,7 +226,7 @@ export async function insertGroups(tenantId: string, groups: readonly InsertGrou
   // Within one call a repeated id is a duplicate too.
   const seen = new Set<string>();
   const unique = groups.filter((g) => {
-    const key = g.claimKey ?? `${g.partitionKey}\n${g.firstRowKey}`;
+    const key = g.claimKey ?? `${g.partitionKey}\n${rowKeyOf(rowsOf(g)[0]!)}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });
   const claimed = await claim(tenantId, unique);
@@ -294,7 +288,7 @@ async function storeNew(groups: readonly InsertGroup[]): Promise<number> {
     return chunk.map((group) => group.rows(recordedAt));
   };
   let stored = 0;
-  for (const chunk of chunkGroups(groups, (g) => g.rowCount)) {
+  for (const chunk of chunkGroups(groups, (g) => rowsOf(g).length)) {
     try {
       await submitGroups(tables, rowsNow(chunk));
       stored += chunk.length;
