@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const { mintDevToken } = await import('../shared/auth');
   const { loadSeed } = await import('../shared/engine/seed');
   const { storageMetrics } = await import('../shared/storage/metrics');
-  const { ensureStorage, getStorage } = await import('../shared/storage/clients');
+  const { ensureStorage, getStorage, queues } = await import('../shared/storage/clients');
   const { keys, partitions } = await import('../shared/storage/keys');
   const { detectionGroups, insertGroups } = await import('../shared/storage/ingest-store');
   const { ingestDetections } = await import('../shared/engine/ingest');
@@ -209,6 +209,9 @@ async function main(): Promise<void> {
   const { digestPeriod } = await import('../shared/domain/digest');
   const { submitGroupsByPartition } = await import('../shared/storage/table');
   await ensureStorage();
+  /** Messages on the rescore queue, invisible ones included: a queue property, not a table scan. */
+  const rescoreBacklog = async (): Promise<number> =>
+    (await getStorage().queue(queues.rescore).getProperties()).approximateMessagesCount ?? 0;
   const { tables } = getStorage();
 
   const host = await spawnLocalHost({ appDir: process.cwd(), env });
@@ -340,12 +343,10 @@ async function main(): Promise<void> {
     const accepted = performance.now();
     // Cheap progress check (a queue property, not a table scan): the rescore queue drains,
     // then the users are counted once. Bounded: a run that does not finish is reported as such.
-    const rescoreQueue = getStorage().queue('riskloop-rescore');
     const limit = performance.now() + 20 * 60_000;
     let rescored = 0;
     while (performance.now() < limit) {
-      const props = await rescoreQueue.getProperties();
-      if ((props.approximateMessagesCount ?? 0) === 0) {
+      if ((await rescoreBacklog()) === 0) {
         rescored = await countUserRows(tenantIdOf(ING), keys.riskyUsersRange);
         if (rescored >= 2000) break;
       }
@@ -468,13 +469,8 @@ async function main(): Promise<void> {
     // The actions' rechecks (FEEDBACK_RECHECK_SECONDS after each call) run now, not during
     // the next group: the queue count includes invisible messages.
     log("feedback: waiting for the actions' rechecks…");
-    const rescoreQueue = getStorage().queue('riskloop-rescore');
     const quietBy = performance.now() + 5 * 60_000;
-    while (
-      ((await rescoreQueue.getProperties()).approximateMessagesCount ?? 0) > 0 &&
-      performance.now() < quietBy
-    )
-      await sleep(1000);
+    while ((await rescoreBacklog()) > 0 && performance.now() < quietBy) await sleep(1000);
   }
 
   if (only('burst')) {
