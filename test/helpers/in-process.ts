@@ -1,24 +1,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { resetConfigForTests } from '../../shared/config';
 import type { DetectionInput } from '../../shared/domain/ingestion';
+import type { SeedFile } from '../../shared/domain/seed-file';
+import { loadSeed } from '../../shared/engine/seed';
 import { ensureStorage, getStorage } from '../../shared/storage/clients';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 
 /**
  * For tests that call the app's engine in this process, with no host: a real Azurite of
- * their own, the app's settings pointing at it, and its tables and queues created. Such a
+ * their own, the app's settings pointing at it, its tables and queues created and a tenant
+ * loaded. Such a
  * test takes the queue's messages off itself ({@link drainQueue}) and hands them to the
  * worker.
  */
-export interface InProcessStorage {
+interface InProcessStorage {
   azurite: AzuriteInstance;
   stop(): Promise<void>;
 }
 
-export async function startInProcessStorage(
+async function startInProcessStorage(
   name: string,
+  seed: SeedFile,
   env: Record<string, string> = {},
 ): Promise<InProcessStorage> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `riskloop-${name}-`));
@@ -31,6 +36,7 @@ export async function startInProcessStorage(
   });
   resetConfigForTests();
   await ensureStorage();
+  await loadSeed(seed);
   return {
     azurite,
     async stop() {
@@ -38,6 +44,17 @@ export async function startInProcessStorage(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** {@link startInProcessStorage} before the file's tests, stopped after them. */
+export function useInProcessStorage(name: string, seed: SeedFile, env: Record<string, string> = {}): void {
+  let storage: InProcessStorage | undefined;
+  beforeAll(async () => {
+    storage = await startInProcessStorage(name, seed, env);
+  });
+  afterAll(async () => {
+    await storage?.stop();
+  });
 }
 
 /** Takes every visible message off a queue, decoded as the Functions trigger decodes it. */

@@ -102,6 +102,14 @@ const forTenant = (t: Tenant) => (r: CapturedRequest) =>
   JSON.stringify(r.body).includes(t.seed.tenant.displayName);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until SendGrid has received `count` requests for the tenant (a window closes, then it sends). */
+const emailsReach = (t: Tenant, count: number) =>
+  eventually(
+    () => (capture.requests.filter(forTenant(t)).length === count ? true : undefined),
+    WINDOW_MS + 15_000,
+    `${count} alert email(s)`,
+  );
+
 interface MailBody {
   personalizations: Array<{ to: Array<{ email: string }> }>;
   from: { email: string };
@@ -164,16 +172,10 @@ describe('users at risk detected (SPEC §5)', () => {
   it('R-E5: two bursts a window apart → two emails, nobody twice', async () => {
     const t = await newTenant();
     await ingest(t, [detection(t, 'a', 5, 'high')]);
-    await eventually(
-      () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      WINDOW_MS + 15_000,
-    );
+    await emailsReach(t, 1);
     await sleep(WINDOW_MS + 1000);
     await ingest(t, [detection(t, 'b', 6, 'high')]);
-    await eventually(
-      () => (capture.requests.filter(forTenant(t)).length === 2 ? true : undefined),
-      WINDOW_MS + 15_000,
-    );
+    await emailsReach(t, 2);
     const [first, second] = capture.requests.filter(forTenant(t)).map((r) => JSON.stringify(r.body));
     expect(first).toContain(`user5@t${t.n}.example`);
     expect(second).toContain(`user6@t${t.n}.example`);
@@ -195,10 +197,7 @@ describe('users at risk detected (SPEC §5)', () => {
   it('R-E4 / R-X3: a repeated detection and an older offline result send no second email', async () => {
     const t = await newTenant();
     await ingest(t, [detection(t, 'sign-in-510', 5, 'high', '2026-11-20T05:10:00Z')]);
-    await eventually(
-      () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      WINDOW_MS + 15_000,
-    );
+    await emailsReach(t, 1);
     await ingest(t, [detection(t, 'sign-in-510', 5, 'high', '2026-11-20T05:10:00Z')]); // the same id again
     await ingest(t, [detection(t, 'offline-500', 5, 'high', '2026-11-20T05:00:00Z')]); // 5:15 result for a 5:00 activity
     await sleep(WINDOW_MS + 3000);
@@ -213,10 +212,7 @@ describe('users at risk detected (SPEC §5)', () => {
     await settled('low');
     // Activity at 5:05, high: the user qualifies, for an activity older than 5:10.
     await ingest(t, [detection(t, 'early-high', 5, 'high', '2026-11-20T05:05:00Z')]);
-    await eventually(
-      () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      WINDOW_MS + 15_000,
-    );
+    await emailsReach(t, 1);
     // The source sends the 5:10 detection again, unchanged: nothing new happened.
     await ingest(t, [detection(t, 'late-low', 5, 'low', '2026-11-20T05:10:00Z')]);
     await settled('high');
@@ -245,10 +241,7 @@ describe('users at risk detected (SPEC §5)', () => {
         })
       ).status,
     ).toBe(204);
-    await eventually(
-      () => (capture.requests.filter(forTenant(t)).length === 1 ? true : undefined),
-      WINDOW_MS + 15_000,
-    );
+    await emailsReach(t, 1);
   });
 
   it('R-X5: SendGrid 503 then 202 → exactly one email', async () => {

@@ -1,18 +1,12 @@
 import { RestError, type QueueSendMessageOptions } from '@azure/storage-queue';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { acceptUserAction } from '../../shared/engine/feedback';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
-import { loadSeed } from '../../shared/engine/seed';
 import { readPendingAlerts } from '../../shared/storage/alert-store';
 import { getStorage, queues } from '../../shared/storage/clients';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import {
-  drainQueue,
-  offlineDetection,
-  startInProcessStorage,
-  type InProcessStorage,
-} from '../helpers/in-process';
+import { drainQueue, offlineDetection, useInProcessStorage } from '../helpers/in-process';
 import { eventually } from '../helpers/service';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
@@ -22,17 +16,15 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * test takes the messages off the queue and hands them to the worker itself, and makes the
  * rescore queue's client fail the one send it names (storage failing between two calls).
  */
-let storage: InProcessStorage;
 const N = 91;
 const T = tenantId(N);
 const ADMIN = userId(N, 1);
 const RECHECK_SECONDS = 1;
 
+useInProcessStorage('feedback-recheck', tenantSeed(N, 'p2', 8), {
+  FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
+});
 beforeAll(async () => {
-  storage = await startInProcessStorage('feedback-recheck', {
-    FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
-  });
-  await loadSeed(tenantSeed(N, 'p2', 8));
   // Users 3 to 6 at risk (high), rescored.
   await ingestDetections(
     T,
@@ -42,9 +34,6 @@ beforeAll(async () => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
-});
-afterAll(async () => {
-  await storage?.stop();
 });
 
 const rescoreQueue = () => getStorage().queue(queues.rescore);

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { acceptUserAction } from '../../shared/engine/feedback';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
-import { loadSeed } from '../../shared/engine/seed';
 import { getStorage, queues } from '../../shared/storage/clients';
 import { partitions } from '../../shared/storage/keys';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import {
-  drainQueue,
-  offlineDetection,
-  startInProcessStorage,
-  type InProcessStorage,
-} from '../helpers/in-process';
+import { drainQueue, offlineDetection, useInProcessStorage } from '../helpers/in-process';
 import { eventually } from '../helpers/service';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
@@ -22,17 +16,11 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * Azurite, with no host: the test holds the call's first step (claiming the ids) until the
  * action is accepted and applied, and hands the queue's messages to the worker itself.
  */
-let storage: InProcessStorage;
 const N = 93;
 const T = tenantId(N);
-
-beforeAll(async () => {
-  storage = await startInProcessStorage('recorded-at');
-  await loadSeed(tenantSeed(N, 'p2', 5));
-});
-afterAll(async () => {
+useInProcessStorage('recorded-at', tenantSeed(N, 'p2', 5));
+afterAll(() => {
   vi.restoreAllMocks();
-  await storage?.stop();
 });
 
 /** Hands every visible rescore message to the worker. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
@@ -7,12 +7,7 @@ import { getStorage, queues } from '../../shared/storage/clients';
 import { keys, partitions } from '../../shared/storage/keys';
 import { submitGroups } from '../../shared/storage/table';
 import { readUserSnapshot } from '../../shared/storage/user-store';
-import {
-  drainQueue,
-  offlineDetection,
-  startInProcessStorage,
-  type InProcessStorage,
-} from '../helpers/in-process';
+import { drainQueue, offlineDetection, useInProcessStorage } from '../helpers/in-process';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 
 /**
@@ -20,17 +15,9 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
  * and the worker rescores every user of such a message. Against a real Azurite, with no
  * host: the test takes the messages off the queue and hands them to the worker itself.
  */
-let storage: InProcessStorage;
 const N = 71;
 const T = tenantId(N);
-
-beforeAll(async () => {
-  storage = await startInProcessStorage('rescore-messages');
-  await loadSeed(tenantSeed(N, 'p2', 40));
-});
-afterAll(async () => {
-  await storage?.stop();
-});
+useInProcessStorage('rescore-messages', tenantSeed(N, 'p2', 40));
 
 describe('rescore messages of an ingestion call', () => {
   it('R-X6: one call over 40 users queues 2 messages, and the worker rescores all 40 users', async () => {

@@ -28,7 +28,7 @@ describe('the digest period (R-D2, R-D4)', () => {
     expect(digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59Z')).weekId).toBe('2026-11-16T09:00:00.000Z');
   });
 
-  it('a timer that fires a few milliseconds early is for the coming occurrence, not the week already sent', () => {
+  it('R-D1: a timer that fires a few milliseconds early is for the coming occurrence, not the week already sent', () => {
     const early = digestPeriod(MONDAY_9, new Date('2026-11-23T08:59:59.996Z'));
     expect(early).toEqual(digestPeriod(MONDAY_9, new Date('2026-11-23T09:00:00.050Z')));
     expect(early.weekId).toBe('2026-11-23T09:00:00.000Z');
