@@ -10,8 +10,9 @@ export interface OutgoingEmail {
   recipients: string[];
   category: EmailCategory;
   /**
-   * Names this email for duplicate suppression upstream (SendGrid has none). It travels
-   * as a custom arg, so events coming back from SendGrid can be matched to it.
+   * Names this email (the alert window, the digest's tenant and week). It travels as a
+   * custom arg, so events coming back from SendGrid can be matched to it; SendGrid does not
+   * deduplicate on it.
    */
   idempotencyKey: string;
 }

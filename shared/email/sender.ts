@@ -11,8 +11,9 @@
  *   decides whether to throw for a queue retry.
  *
  * SendGrid has no idempotency key, so a timeout after SendGrid accepted the request
- * can still yield a second copy on retry; the bounded attempts and the caller's own
- * duplicate suppression (by `idempotencyKey`) keep that to the rare case.
+ * can still yield a second copy on retry within one call. Across calls the callers never
+ * send again once an email may have gone out: the alert's `sending` log entry and the
+ * digest's `sending` claim say so to a queue redelivery.
  */
 import { MailService, type MailDataRequired } from '@sendgrid/mail';
 import { getConfig, type Settings } from '../config';

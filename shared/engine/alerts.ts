@@ -19,6 +19,7 @@ import {
 import { queues } from '../storage/clients';
 import { readRoleHolders } from '../storage/directory-store';
 import {
+  deleteNotification,
   getNotification,
   notificationKey,
   putNotification,
@@ -154,6 +155,7 @@ export function ensureAlertWindow(tenantId: string, now: Date, openedAt: Date = 
 async function openWindow(tenantId: string, now: Date, openedAt: Date): Promise<void> {
   const current = await readWindow(tenantId);
   if (current && isLive(current, now)) return;
+  if (current) await settleAbandoned(tenantId, current);
   const closesAt = windowClosesAt(openedAt, current?.lastSentAt, windowMs());
   const windowId = randomUUID();
   const message: AlertWindowMessage = { type: 'alertWindow', tenantId, windowId };
@@ -169,7 +171,11 @@ async function openWindow(tenantId: string, now: Date, openedAt: Date): Promise<
 
 export type AlertWindowOutcome =
   | { outcome: 'stale' | 'duplicate' | 'notYet' | 'lostClaim' | 'empty' }
-  | { outcome: 'sent' | 'written' | 'failed' | 'noRecipients'; users: number; recipients: number };
+  | {
+      outcome: 'sent' | 'written' | 'failed' | 'noRecipients' | 'interrupted';
+      users: number;
+      recipients: number;
+    };
 
 /** Opens a window for the users still waiting (if any), from when the first of them qualified. */
 async function openWindowForWaiting(tenantId: string, now: Date): Promise<void> {
@@ -233,15 +239,9 @@ export async function sendAlertWindow(
   ]);
   let outcome: AlertWindowOutcome;
   let covered: readonly PendingAlertRow[] = pending;
-  if (previous && previous.outcome !== 'sending') {
-    // A retry after the email was recorded: clear only what that email named.
-    const named = new Set(previous.users.map((u) => u.id));
-    covered = pending.filter((p) => named.has(p.userId) && p.qualifiedAt <= previous.dateTime);
-    outcome = {
-      outcome: previous.outcome === 'failed' ? 'failed' : previous.outcome,
-      users: previous.users.length,
-      recipients: previous.recipients.length,
-    };
+  if (previous) {
+    // A retry after this window's email was recorded (or was being sent): never send again.
+    ({ outcome, covered } = await settleRecorded(tenantId, key, previous, pending));
   } else if (pending.length === 0) {
     outcome = { outcome: 'empty' };
   } else {
@@ -259,6 +259,50 @@ export async function sendAlertWindow(
   // opened when the first of them qualified.
   await openWindowForWaiting(tenantId, clock());
   return outcome;
+}
+
+/** The log's reason for a window whose email may or may not have gone out. */
+const INTERRUPTED = 'interrupted while sending; not sent again so that nobody gets it twice';
+
+/**
+ * Settles what an earlier run of a window recorded, and returns the pending rows it covers:
+ * the users the entry names, as they were when it was written. An entry still `sending` is a
+ * crash between handing the email to SendGrid and recording the answer: the email may have
+ * gone out, so it is recorded as failed, not sent again (R-E5: nobody twice for the same
+ * detection). A refusal never leaves one behind: {@link deliver} removes it before the
+ * queue retries.
+ */
+async function settleRecorded(
+  tenantId: string,
+  key: string,
+  previous: Notification,
+  pending: readonly PendingAlertRow[],
+): Promise<{ outcome: AlertWindowOutcome; covered: PendingAlertRow[] }> {
+  const named = new Set(previous.users.map((u) => u.id));
+  const covered = pending.filter((p) => named.has(p.userId) && p.qualifiedAt <= previous.dateTime);
+  const counts = { users: previous.users.length, recipients: previous.recipients.length };
+  if (previous.outcome !== 'sending') return { outcome: { outcome: previous.outcome, ...counts }, covered };
+  await putNotification(tenantId, key, { ...previous, outcome: 'failed', reason: INTERRUPTED });
+  return { outcome: { outcome: 'interrupted', ...counts }, covered };
+}
+
+/**
+ * Before a window replaces one abandoned while `sending` (its worker crashed, and its message
+ * is not back yet): the users that window recorded leave the pending list, so the new window
+ * does not email them again. A window abandoned before it recorded anything sent nothing,
+ * and its users wait in the new one.
+ */
+async function settleAbandoned(tenantId: string, window: WindowRow): Promise<void> {
+  if (window.state !== 'sending' || !window.notificationKey) return;
+  const previous = await getNotification(tenantId, window.notificationKey);
+  if (!previous) return;
+  const { covered } = await settleRecorded(
+    tenantId,
+    window.notificationKey,
+    previous,
+    await readPendingAlerts(tenantId),
+  );
+  await deletePendingAlerts(tenantId, covered);
 }
 
 /** What sending needs besides the users: the tenant, its alert settings and its role holders. */
@@ -337,7 +381,9 @@ async function deliver(
     idempotencyKey: window.windowId,
   });
   if (sent.outcome === 'failed' && sent.retryable && !finalDelivery) {
-    // R-X5: SendGrid did not take it; throw so the queue retries this window later (no email went out).
+    // R-X5: SendGrid did not take it; throw so the queue retries this window later. No email
+    // went out, so the entry goes too: a `sending` entry tells a retry that one may have.
+    await deleteNotification(tenantId, key);
     throw new Error(`alert email not accepted yet (${sent.reason}); the queue will retry`);
   }
   await record({

@@ -2,6 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
+import { isNotFound } from './errors';
 import { invertedTime, keys } from './keys';
 import { getOptional, queryRange, submitGroups, upsertRow } from './table';
 
@@ -103,6 +104,26 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
     },
     'Replace',
   );
+}
+
+/**
+ * Removes a log entry, its row first and then its piece rows (so the log never names pieces
+ * that are not there); an entry already gone is no error.
+ */
+export async function deleteNotification(tenantId: string, rowKey: string): Promise<void> {
+  const { tables } = getStorage();
+  const deleteRow = async (key: string): Promise<void> => {
+    try {
+      await tables.of(tenantId).deleteEntity(tenantId, key);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  };
+  await deleteRow(rowKey);
+  const pieces = await queryRange<object>(tables, tenantId, keys.notificationUsersRange(rowKey), undefined, [
+    'RowKey',
+  ]);
+  for (const piece of pieces) await deleteRow(piece.rowKey);
 }
 
 export async function getNotification(tenantId: string, rowKey: string): Promise<Notification | undefined> {

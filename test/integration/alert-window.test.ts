@@ -6,9 +6,15 @@ import { resetConfigForTests } from '../../shared/config';
 import { loadSeed } from '../../shared/engine/seed';
 import { ensureAlertWindow, sendAlertWindow } from '../../shared/engine/alerts';
 import { listNotifications } from '../../shared/engine/reads';
-import { pendingAlertWrite, readWindow } from '../../shared/storage/alert-store';
+import {
+  pendingAlertWrite,
+  readPendingAlerts,
+  readWindow,
+  replaceWindow,
+  type WindowRow,
+} from '../../shared/storage/alert-store';
 import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
-import { getNotification } from '../../shared/storage/notification-store';
+import { getNotification, notificationKey, putNotification } from '../../shared/storage/notification-store';
 import { submitGroups, submitGroupsByPartition } from '../../shared/storage/table';
 import { getTenant } from '../../shared/storage/tenant-store';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
@@ -80,6 +86,45 @@ async function qualify(tenant: { n: number; id: string }, user: number, at: Date
 
 const forTenant = (n: number) =>
   capture.requests.filter((r) => JSON.stringify(r.body).includes(`Tenant ${n}`));
+
+/**
+ * What a sender killed while SendGrid had its email leaves behind: the window claimed
+ * (`sending`, with its log key), the log entry `sending` naming the users (or `recorded`, for
+ * a sender killed after recording the answer), and the users still pending.
+ */
+async function killedWhileSending(
+  t: { n: number; id: string },
+  users: readonly number[],
+  claimedAt: Date,
+  recorded: 'sending' | 'sent' = 'sending',
+): Promise<WindowRow> {
+  const opened = new Date(claimedAt.getTime() - 5_000);
+  await qualifyAll(t, users, opened);
+  await ensureAlertWindow(t.id, claimedAt, opened);
+  const window = (await readWindow(t.id))!;
+  const key = notificationKey(claimedAt.toISOString(), window.windowId);
+  const claimed = await replaceWindow(t.id, window, {
+    ...window,
+    state: 'sending',
+    claimedAt: claimedAt.toISOString(),
+    notificationKey: key,
+  });
+  const pending = await readPendingAlerts(t.id);
+  await putNotification(t.id, key, {
+    id: window.windowId,
+    type: 'usersAtRisk',
+    dateTime: claimedAt.toISOString(),
+    users: pending.map((p) => ({
+      id: p.userId,
+      userPrincipalName: p.userPrincipalName,
+      displayName: p.displayName,
+      riskLevel: p.riskLevel,
+    })),
+    recipients: ['secadmin@example.com'],
+    outcome: recorded,
+  });
+  return claimed!;
+}
 
 describe('alert window timing (SPEC §5)', () => {
   it('R-E5: rescores that qualify together in one process open one window, with one message on the queue', async () => {
@@ -162,6 +207,73 @@ describe('alert window timing (SPEC §5)', () => {
     const emails = forTenant(t.n);
     expect(emails).toHaveLength(2);
     expect(JSON.stringify(emails[1]!.body)).toContain(`user4@t${t.n}.example`);
+  });
+
+  it('R-E5: a window whose sender was killed while SendGrid had its email is not sent again on redelivery; the log says why', async () => {
+    const t = await newTenant();
+    const window = await killedWhileSending(t, [3, 4], new Date());
+
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toMatchObject({ outcome: 'interrupted', users: 2 });
+    expect(forTenant(t.n)).toHaveLength(0);
+    expect((await readWindow(t.id))!.state).toBe('closed');
+    expect(await readPendingAlerts(t.id)).toEqual([]);
+    const entry = await getNotification(t.id, window.notificationKey!);
+    expect(entry).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/interrupted while sending/),
+    });
+    expect(entry!.users.map((u) => u.id).sort()).toEqual([userId(t.n, 3), userId(t.n, 4)].sort());
+  });
+
+  it.each(['sending', 'sent'] as const)(
+    'R-E5: a window abandoned after its log entry was written (%s) is settled before the next one opens: its users are not emailed again',
+    async (recorded) => {
+      const t = await newTenant();
+      // Claimed 11 minutes ago: abandoned (10 minutes), and its message is not back yet.
+      const abandoned = await killedWhileSending(t, [3], new Date(Date.now() - 11 * 60_000), recorded);
+      const now = new Date();
+      await qualify(t, 4, now);
+      await ensureAlertWindow(t.id, now, now);
+      const next = (await readWindow(t.id))!;
+      expect(next.windowId).not.toBe(abandoned.windowId);
+      expect((await readPendingAlerts(t.id)).map((p) => p.userId)).toEqual([userId(t.n, 4)]);
+
+      const outcome = await sendAlertWindow(
+        { type: 'alertWindow', tenantId: t.id, windowId: next.windowId },
+        new Date(Date.parse(next.closesAt)),
+      );
+      expect(outcome).toMatchObject({ outcome: 'sent', users: 1 });
+      const [mail, ...more] = forTenant(t.n);
+      expect(more).toHaveLength(0);
+      expect(JSON.stringify(mail!.body)).toContain(`user4@t${t.n}.example`);
+      expect(JSON.stringify(mail!.body)).not.toContain(`user3@t${t.n}.example`);
+      const entry = await getNotification(t.id, abandoned.notificationKey!);
+      expect(entry!.outcome).toBe(recorded === 'sending' ? 'failed' : 'sent');
+      // The abandoned window's own message, when it comes back, changes nothing.
+      expect(
+        await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: abandoned.windowId }),
+      ).toEqual({ outcome: 'stale' });
+    },
+  );
+
+  it('R-X5: a window SendGrid refused leaves no `sending` entry, so its redelivery sends it once', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const message = { type: 'alertWindow' as const, tenantId: t.id, windowId: window.windowId };
+    // Every attempt of one sendEmail call (4) answered 503.
+    capture.script(Array.from({ length: 4 }, () => ({ status: 503 })));
+    await expect(sendAlertWindow(message)).rejects.toThrow(/the queue will retry/);
+    const claimed = (await readWindow(t.id))!;
+    expect(claimed.state).toBe('sending');
+    expect(await getNotification(t.id, claimed.notificationKey!)).toBeUndefined();
+
+    expect(await sendAlertWindow(message)).toMatchObject({ outcome: 'sent', users: 1 });
+    expect(forTenant(t.n).map((r) => r.status)).toEqual([503, 503, 503, 503, 202]);
+    expect((await getNotification(t.id, claimed.notificationKey!))!.outcome).toBe('sent');
   });
 
   it('R-E5: a burst of 1,500 users in one window is one email, and the log names all of them once', async () => {
