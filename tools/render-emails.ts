@@ -31,17 +31,27 @@ const run = promisify(execFile);
 function sampleAlert(): RenderedEmail {
   const hostile: AlertUser[] = [
     {
+      userId: '5f0c1e2a-0000-4000-8000-000000000001',
       displayName: '<img src=x onerror=alert(1)>',
       userPrincipalName: 'mallory"><script>alert(1)</script>@contoso.example',
       riskLevel: 'high',
     },
     {
+      userId: '5f0c1e2a-0000-4000-8000-000000000002',
       displayName: 'Adele Vance & "Ops" <team>',
       userPrincipalName: 'adele.vance.with.a.very.long.user.principal.name@contoso.onmicrosoft.example',
       riskLevel: 'medium',
     },
+    // A user the directory does not know, who never signed in: named by object id.
+    {
+      userId: '5f0c1e2a-0000-4000-8000-000000000003',
+      displayName: '',
+      userPrincipalName: '',
+      riskLevel: 'high',
+    },
   ];
   const many: AlertUser[] = Array.from({ length: 70 }, (_, i) => ({
+    userId: `5f0c1e2a-0000-4000-8000-${String(i + 100).padStart(12, '0')}`,
     displayName: `Test User ${String(i + 1).padStart(2, '0')}`,
     userPrincipalName: `test.user${i + 1}@contoso.example`,
     riskLevel: (['low', 'medium', 'high'] as const)[i % 3] ?? 'low',
@@ -65,17 +75,25 @@ function sampleDigest(quiet: boolean): RenderedEmail {
           count: 14,
           first: [
             {
+              userId: '5f0c1e2a-0000-4000-8000-000000000001',
               displayName: '<img src=x onerror=alert(1)>',
               userPrincipalName: 'mallory@contoso.example',
               riskLevel: 'high',
             },
             {
+              userId: '5f0c1e2a-0000-4000-8000-000000000004',
               displayName: 'Megan Bowen',
               userPrincipalName: 'megan.bowen@contoso.example',
               riskLevel: 'medium',
             },
-            { displayName: 'Lee Gu', userPrincipalName: 'lee.gu@contoso.example', riskLevel: 'low' },
             {
+              userId: '5f0c1e2a-0000-4000-8000-000000000005',
+              displayName: 'Lee Gu',
+              userPrincipalName: 'lee.gu@contoso.example',
+              riskLevel: 'low',
+            },
+            {
+              userId: '5f0c1e2a-0000-4000-8000-000000000006',
               displayName: 'Alex Wilber',
               userPrincipalName: 'alex.wilber@contoso.example',
               riskLevel: 'none',

@@ -6,6 +6,9 @@ import {
   levelBreakdown,
   levelLabel,
   MAX_LISTED_ENTRIES,
+  userEntry,
+  userLine,
+  type NamedUser,
 } from './format';
 import { button, emailDocument, entryTable, heading1, link, paragraph, strong } from './layout';
 import { reportLinks } from './report-links';
@@ -14,9 +17,7 @@ import type { RenderedEmail } from './rendered-email';
 export type { RenderedEmail } from './rendered-email';
 
 /** One user named in a "users at risk detected" alert. */
-export interface AlertUser {
-  displayName: string;
-  userPrincipalName: string;
+export interface AlertUser extends NamedUser {
   riskLevel: 'low' | 'medium' | 'high';
 }
 
@@ -64,11 +65,7 @@ export function renderUsersAtRiskEmail(input: UsersAtRiskEmailInput): RenderedEm
   ${button(reportUrl, 'Review risky users')}
   ${entryTable(
     caption,
-    listed.map((u) => ({
-      title: displayNameOf(u),
-      subtitle: singleLine(u.userPrincipalName, 256),
-      level: u.riskLevel,
-    })),
+    listed.map((u) => ({ ...userEntry(u), level: u.riskLevel })),
   )}
   ${more > 0 ? paragraph(html`&hellip;and ${strong(countOf(more, 'more user', 'more users'))} not listed here. The risky users report shows all of them.`) : ''}
   ${paragraph(html`The risky users report: ${link(reportUrl, reportUrl)}`, { muted: true })}`;
@@ -92,10 +89,7 @@ export function renderUsersAtRiskEmail(input: UsersAtRiskEmailInput): RenderedEm
     'Review each user and act on the risk: confirm the user compromised, dismiss the risk, or require a secure password reset.',
     `Review risky users: ${reportUrl}`,
     '',
-    ...listed.map(
-      (u) =>
-        `- ${displayNameOf(u)} <${singleLine(u.userPrincipalName, 256)}> - risk level: ${levelLabel(u.riskLevel)}`,
-    ),
+    ...listed.map((u) => `- ${userLine(u)} - risk level: ${levelLabel(u.riskLevel)}`),
     ...(more > 0 ? [`...and ${countOf(more, 'more user', 'more users')} not listed here.`] : []),
     '',
     `The risky users report: ${reportUrl}`,
@@ -105,9 +99,4 @@ export function renderUsersAtRiskEmail(input: UsersAtRiskEmailInput): RenderedEm
   ];
 
   return { subject, html: htmlPart, text: `${lines.join('\n')}\n` };
-}
-
-// A user without a display name is still listed, under their UPN.
-function displayNameOf(user: AlertUser): string {
-  return singleLine(user.displayName, 256) || singleLine(user.userPrincipalName, 256);
 }

@@ -2,7 +2,15 @@ import type { RiskLevel } from '../domain/levels';
 import type { Location } from '../domain/facts';
 import type { RenderedEmail } from './rendered-email';
 import { html, singleLine, type SafeHtml } from './escape';
-import { countOf, formatUtcDateTime, levelLabel, MAX_LISTED_ENTRIES } from './format';
+import {
+  countOf,
+  formatUtcDateTime,
+  levelLabel,
+  MAX_LISTED_ENTRIES,
+  userEntry,
+  userLine,
+  type NamedUser,
+} from './format';
 import {
   button,
   emailDocument,
@@ -17,9 +25,7 @@ import {
 import { reportLinks } from './report-links';
 
 /** A user who became risky during the week (R-D2). */
-export interface DigestRiskyUser {
-  displayName: string;
-  userPrincipalName: string;
+export interface DigestRiskyUser extends NamedUser {
   /** The user's current level (R-D2); `none` if the risk was dismissed since. */
   riskLevel: RiskLevel;
 }
@@ -71,11 +77,7 @@ export function renderWeeklyDigestEmail(input: WeeklyDigestEmailInput): Rendered
     ? `Your weekly digest for ${singleLine(input.tenantDisplayName, 80)}: no new risky users or sign-ins`
     : `Your weekly digest for ${singleLine(input.tenantDisplayName, 80)}: ${usersText}, ${signInsText}`;
 
-  const userRows = users.map((u) => ({
-    title: singleLine(u.displayName, 256) || singleLine(u.userPrincipalName, 256),
-    subtitle: singleLine(u.userPrincipalName, 256),
-    level: u.riskLevel,
-  }));
+  const userRows = users.map((u) => ({ ...userEntry(u), level: u.riskLevel }));
   const signInRows = signIns.map((s) => ({
     title: singleLine(s.userDisplayName, 256) || singleLine(s.userPrincipalName, 256),
     subtitle: singleLine(s.userPrincipalName, 256),
@@ -128,10 +130,7 @@ export function renderWeeklyDigestEmail(input: WeeklyDigestEmailInput): Rendered
     ...(quiet ? ['Nothing new needed attention this week.', ''] : []),
     `New risky users: ${userCount}`,
     ...(users.length > 0
-      ? users.map(
-          (u) =>
-            `- ${singleLine(u.displayName, 256) || singleLine(u.userPrincipalName, 256)} <${singleLine(u.userPrincipalName, 256)}> - level now: ${levelLabel(u.riskLevel)}`,
-        )
+      ? users.map((u) => `- ${userLine(u)} - level now: ${levelLabel(u.riskLevel)}`)
       : ['No new risky users this week.']),
     ...moreText(userCount - users.length, 'user', 'users'),
     '',

@@ -54,3 +54,29 @@ export function byLevelDescending<T>(items: readonly T[], levelOf: (item: T) => 
     .sort((a, b) => levelRank(levelOf(a.item)) - levelRank(levelOf(b.item)) || a.index - b.index)
     .map(({ item }) => item);
 }
+
+/** A user as an email names them; `userId` is the object id, for a user the directory does not know. */
+export interface NamedUser {
+  userId: string;
+  displayName: string;
+  userPrincipalName: string;
+}
+
+/**
+ * An email's entry for a user: the display name, else the UPN; under it the UPN, else the
+ * object id. A detection may name a user the directory does not know and who never signed
+ * in: the entry then says so and gives the id, the one handle an administrator has.
+ */
+export function userEntry(user: NamedUser): { title: string; subtitle: string } {
+  const upn = singleLine(user.userPrincipalName, 256);
+  return {
+    title: singleLine(user.displayName, 256) || upn || 'Unknown user',
+    subtitle: upn || `object ID ${singleLine(user.userId, 64)}`,
+  };
+}
+
+/** The same entry on one line of a text part: `name <upn>`, or `Unknown user (object ID …)`. */
+export function userLine(user: NamedUser): string {
+  const { title, subtitle } = userEntry(user);
+  return user.userPrincipalName.trim() === '' ? `${title} (${subtitle})` : `${title} <${subtitle}>`;
+}

@@ -367,6 +367,7 @@ async function deliver(
   const email = renderUsersAtRiskEmail({
     tenantDisplayName: tenant.displayName,
     users: users.map((u) => ({
+      userId: u.id,
       displayName: u.displayName,
       userPrincipalName: u.userPrincipalName,
       riskLevel: u.riskLevel as 'low' | 'medium' | 'high',

@@ -276,6 +276,33 @@ describe('alert window timing (SPEC §5)', () => {
     expect((await getNotification(t.id, claimed.notificationKey!))!.outcome).toBe('sent');
   });
 
+  it('R-E7: a qualifying user the directory does not know, who never signed in, is named by object id', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    const stranger = '7d1e0c4b-9a2f-4b6e-8c3d-5e4f3a2b1c0d';
+    await submitGroups(getStorage().tables, [
+      [
+        pendingAlertWrite(t.id, {
+          userId: stranger,
+          userPrincipalName: '',
+          displayName: '',
+          riskLevel: 'high',
+          qualifiedAt: opened.toISOString(),
+          activityDateTime: '2026-11-20T05:10:00.000Z',
+        }),
+      ],
+    ]);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 1 });
+    const [mail] = forTenant(t.n);
+    const { content } = mail!.body as { content: Array<{ type: string; value: string }> };
+    expect(content.find((c) => c.type === 'text/plain')!.value).toContain(
+      `- Unknown user (object ID ${stranger}) - risk level: High`,
+    );
+  });
+
   it('R-E5: a burst of 1,500 users in one window is one email, and the log names all of them once', async () => {
     const t = await newTenant();
     const opened = new Date(Date.now() - 5_000);

@@ -4,9 +4,19 @@ import { DEFAULT_REPORT_BASE_URL, REPORT_PATHS } from '../../../shared/email/rep
 
 const base = 'https://entra.example.test/#view/IdentityProtection';
 const users: AlertUser[] = [
-  { displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.example', riskLevel: 'medium' },
-  { displayName: 'Megan Bowen', userPrincipalName: 'megan@contoso.example', riskLevel: 'high' },
-  { displayName: 'Lee Gu', userPrincipalName: 'lee@contoso.example', riskLevel: 'low' },
+  {
+    userId: 'u-adele',
+    displayName: 'Adele Vance',
+    userPrincipalName: 'adele@contoso.example',
+    riskLevel: 'medium',
+  },
+  {
+    userId: 'u-megan',
+    displayName: 'Megan Bowen',
+    userPrincipalName: 'megan@contoso.example',
+    riskLevel: 'high',
+  },
+  { userId: 'u-lee', displayName: 'Lee Gu', userPrincipalName: 'lee@contoso.example', riskLevel: 'low' },
 ];
 
 function render(overrides: Partial<Parameters<typeof renderUsersAtRiskEmail>[0]> = {}) {
@@ -85,7 +95,12 @@ describe('users at risk alert (R-E7)', () => {
     const { html, text, subject } = render({
       tenantDisplayName: hostile,
       users: [
-        { displayName: hostile, userPrincipalName: `"><svg onload=alert(1)>@x.example`, riskLevel: 'high' },
+        {
+          userId: 'u-hostile',
+          displayName: hostile,
+          userPrincipalName: `"><svg onload=alert(1)>@x.example`,
+          riskLevel: 'high',
+        },
       ],
     });
     expect(html).not.toContain('<script');
@@ -100,11 +115,24 @@ describe('users at risk alert (R-E7)', () => {
     expect(subject).toContain(hostile);
   });
 
+  it('R-E7: names a user the directory does not know (no name, no UPN) by object id, in both parts', () => {
+    const unknown = '0b6f9a52-4c1d-4e8a-9d2e-7f3c5a1b2c3d';
+    const { html, text } = render({
+      users: [{ userId: unknown, displayName: '', userPrincipalName: '', riskLevel: 'high' }, users[0]!],
+    });
+    expect(visibleText(html)).toContain(`Unknown user object ID ${unknown}`);
+    expect(text).toContain(`- Unknown user (object ID ${unknown}) - risk level: High`);
+    expect(text).not.toContain('<>');
+    // A user with a UPN keeps the usual form.
+    expect(text).toContain('- Adele Vance <adele@contoso.example> - risk level: Medium');
+  });
+
   it('keeps subject and text lines single-line when names contain newlines', () => {
     const { subject, text } = render({
       tenantDisplayName: 'Contoso\r\nBcc: victim@example.com',
       users: [
         {
+          userId: 'u-eve',
           displayName: 'Eve\n- Fake <fake@x> - risk level: Low',
           userPrincipalName: 'eve@x',
           riskLevel: 'high',
@@ -124,6 +152,7 @@ describe('users at risk alert (R-E7)', () => {
 
   it('lists the first 50 users, says how many more, and keeps the count exact', () => {
     const many: AlertUser[] = Array.from({ length: 73 }, (_, i) => ({
+      userId: `u-${i + 1}`,
       displayName: `User ${i + 1}`,
       userPrincipalName: `user${i + 1}@contoso.example`,
       riskLevel: i === 72 ? 'high' : 'low',

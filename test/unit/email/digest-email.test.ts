@@ -12,8 +12,18 @@ function input(overrides: Partial<WeeklyDigestEmailInput> = {}): WeeklyDigestEma
     newRiskyUsers: {
       count: 2,
       first: [
-        { displayName: 'Megan Bowen', userPrincipalName: 'megan@contoso.example', riskLevel: 'high' },
-        { displayName: 'Lee Gu', userPrincipalName: 'lee@contoso.example', riskLevel: 'none' },
+        {
+          userId: 'u-megan',
+          displayName: 'Megan Bowen',
+          userPrincipalName: 'megan@contoso.example',
+          riskLevel: 'high',
+        },
+        {
+          userId: 'u-lee',
+          displayName: 'Lee Gu',
+          userPrincipalName: 'lee@contoso.example',
+          riskLevel: 'none',
+        },
       ],
     },
     newRiskySignIns: {
@@ -97,6 +107,7 @@ describe('weekly digest (R-D1, R-D2)', () => {
 
   it('shows the exact count when only the first entries are given, and points to the report', () => {
     const first = Array.from({ length: 60 }, (_, i) => ({
+      userId: `u-${i + 1}`,
       displayName: `User ${i + 1}`,
       userPrincipalName: `user${i + 1}@contoso.example`,
       riskLevel: 'high' as const,
@@ -109,6 +120,21 @@ describe('weekly digest (R-D1, R-D2)', () => {
     expect(visibleText(html)).toContain('and 190 more users');
   });
 
+  it('R-D2: names a new risky user the directory does not know by object id, in both parts', () => {
+    const unknown = '0b6f9a52-4c1d-4e8a-9d2e-7f3c5a1b2c3d';
+    const { html, text } = renderWeeklyDigestEmail(
+      input({
+        newRiskyUsers: {
+          count: 1,
+          first: [{ userId: unknown, displayName: '', userPrincipalName: '', riskLevel: 'high' }],
+        },
+      }),
+    );
+    expect(visibleText(html)).toContain(`Unknown user object ID ${unknown}`);
+    expect(text).toContain(`- Unknown user (object ID ${unknown}) - level now: High`);
+    expect(text).not.toContain('<>');
+  });
+
   it('escapes names, tenant, IP and location in the HTML', () => {
     const evil = `<img src=x onerror=alert(1)> "&" 'q'`;
     const { html } = renderWeeklyDigestEmail(
@@ -116,7 +142,7 @@ describe('weekly digest (R-D1, R-D2)', () => {
         tenantDisplayName: evil,
         newRiskyUsers: {
           count: 1,
-          first: [{ displayName: evil, userPrincipalName: evil, riskLevel: 'low' }],
+          first: [{ userId: 'u-evil', displayName: evil, userPrincipalName: evil, riskLevel: 'low' }],
         },
         newRiskySignIns: {
           count: 1,
