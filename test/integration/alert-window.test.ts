@@ -16,6 +16,7 @@ import {
 import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
 import { getNotification, notificationKey, putNotification } from '../../shared/storage/notification-store';
 import { submitGroups, submitGroupsByPartition } from '../../shared/storage/table';
+import { putSettings } from '../../shared/storage/settings-store';
 import { getTenant } from '../../shared/storage/tenant-store';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 import { startSendGridCapture, type SendGridCapture } from '../helpers/sendgrid-capture';
@@ -301,6 +302,32 @@ describe('alert window timing (SPEC §5)', () => {
     expect(content.find((c) => c.type === 'text/plain')!.value).toContain(
       `- Unknown user (object ID ${stranger}) - risk level: High`,
     );
+  });
+
+  it('R-E6: with no recipient (the only role holder switched off, no custom address) nothing is sent, and the outcome is recorded', async () => {
+    const t = await newTenant();
+    await putSettings(t.id, 'usersAtRiskAlert', {
+      minRiskLevel: 'high',
+      disabledRecipientIds: [userId(t.n, 1)],
+      customRecipients: [],
+    });
+    const opened = new Date(Date.now() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(outcome).toEqual({ outcome: 'noRecipients', users: 1, recipients: 0 });
+    expect(forTenant(t.n)).toHaveLength(0);
+    const closed = (await readWindow(t.id))!;
+    expect(closed.state).toBe('closed');
+    expect(await readPendingAlerts(t.id)).toEqual([]);
+    const entry = await getNotification(t.id, closed.notificationKey!);
+    expect(entry).toMatchObject({
+      outcome: 'noRecipients',
+      recipients: [],
+      reason: expect.stringMatching(/no recipient/),
+    });
+    expect(entry!.users.map((u) => u.id)).toEqual([userId(t.n, 3)]);
   });
 
   it('R-E5: a burst of 1,500 users in one window is one email, and the log names all of them once', async () => {
