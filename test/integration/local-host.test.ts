@@ -312,6 +312,37 @@ describe('local host: admin endpoint', () => {
     // The admin API is not under the route prefix.
     expect((await post(`${host.url}/v1.0/admin/functions/tick`, '{"input": ""}')).status).toBe(404);
   });
+
+  it('refuses what a web page could send (no master key locally): an Origin header, a body not sent as JSON', async () => {
+    const id = randomUUID();
+    const body = JSON.stringify({ input: JSON.stringify({ id }) });
+    const url = `${host.url}/admin/functions/work-queue`;
+    // A "simple" cross-site request needs no preflight: text/plain, or a form.
+    const plain = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    expect(plain.status).toBe(415);
+    const form = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    const crossSite = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(((await crossSite.json()) as { error: { code: string } }).error.code).toBe('Forbidden');
+    // None of them ran the function; the same body as JSON does.
+    expect((await post(url, body)).status).toBe(202);
+    const calls = await waitFor('the call', async () => {
+      const found = await callsWithId(id);
+      return found.length > 0 ? found : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await callsWithId(id)).toHaveLength(calls.length);
+    expect(calls).toHaveLength(1);
+  });
 });
 
 describe('local host: timer schedule monitor', () => {

@@ -126,6 +126,23 @@ async function handleAdmin(
   }
   if (req.method !== 'POST') return NOT_FOUND();
 
+  // Azure guards this API with the master key; locally there is none (as with Core Tools).
+  // So that no web page the developer visits can run a function through it, browser
+  // requests are refused: one that says where it comes from (`Origin`), and any body that
+  // is not JSON (a page can only send JSON after a CORS preflight, which this host never
+  // grants).
+  if (req.headers.origin !== undefined) {
+    return errorResult(403, 'Forbidden', 'The admin API takes no browser requests.');
+  }
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    return errorResult(
+      415,
+      'UnsupportedMediaType',
+      'The body must be JSON (Content-Type: application/json).',
+    );
+  }
+
   // Azure checks the body before the name: an unreadable body is a 400 even for unknown names.
   const text = (await readBody(req)).toString('utf8');
   let body: unknown;
