@@ -84,11 +84,13 @@ export function principalFromClaims(payload: unknown): Principal {
 }
 
 /**
- * The id recorded as the initiator of an action in audit history: the user's object id for
- * delegated calls, the client application id for app-only calls.
+ * The id recorded as the initiator of an action in audit history (R-S7: the caller's object
+ * id): the user's for delegated calls, the service principal's for app-only calls (Entra's
+ * app-only tokens carry it as `oid`); an app-only token without `oid` is recorded by its
+ * client application id.
  */
 export function initiatedBy(principal: Principal): string {
-  const id = principal.kind === 'delegated' ? principal.objectId : principal.appId;
+  const id = principal.kind === 'delegated' ? principal.objectId : (principal.objectId ?? principal.appId);
   if (id === undefined) {
     // principalFromClaims guarantees the id; reaching this means a hand-built principal.
     throw new Error(

@@ -42,11 +42,13 @@ describe('principalFromClaims', () => {
       wids: [],
       roles: ['IdentityRiskyUser.Read.All'],
     });
+    // R-S7: without the service principal's oid, the history names the client application.
     expect(initiatedBy(v2)).toBe(APP);
 
+    // With it (Entra's app-only tokens carry it), the history names the caller's object id (R-S7).
     const v1 = principalFromClaims({ tid: TENANT, oid: USER, appid: APP, roles: [] });
     expect(v1).toMatchObject({ kind: 'app', appId: APP, objectId: USER });
-    expect(initiatedBy(v1)).toBe(APP);
+    expect(initiatedBy(v1)).toBe(USER);
   });
 
   it.each([
