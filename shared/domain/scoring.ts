@@ -98,7 +98,11 @@ class Replay {
   readonly detectionState = new Map<string, DerivedState>();
   /** Sign-ins known so far, by request id; includes ids only referenced by detections. */
   readonly signInIds = new Set<string>();
-  /** A state set on a sign-in by an action, until a newer detection of it reopens it. */
+  /**
+   * A state set on a sign-in by an action, until a newer detection of it reopens it; a
+   * sign-in confirmed compromised stays so (R-S2: its aggregate is `high`), new risk never
+   * lowers it.
+   */
   readonly signInAction = new Map<string, DerivedState>();
   /** A state set on the user by an action, until a newer detection makes the user atRisk (R-S4). */
   userAction: DerivedState | undefined;
@@ -110,7 +114,8 @@ class Replay {
     this.detectionState.set(d.id, { riskState: 'atRisk', riskDetail: 'none' });
     if (d.requestId) {
       this.signInIds.add(d.requestId);
-      this.signInAction.delete(d.requestId);
+      if (this.signInAction.get(d.requestId)?.riskState !== 'confirmedCompromised')
+        this.signInAction.delete(d.requestId);
     }
     // An R-F3 detection is recorded just before its own action; any other new detection is new risk.
     this.userAction = undefined;

@@ -146,6 +146,32 @@ describe('feedback actions (SPEC §4)', () => {
     });
   });
 
+  it('R-S2/R-S3: a detection recorded after confirm sign-in compromised never lowers that sign-in or the user', () => {
+    const score = scoreUser(
+      facts({
+        signIns: [signIn('s1', 0)],
+        detections: [
+          signInDetection('d1', 's1', 0, { riskLevel: 'low' }),
+          // A later offline result for the same sign-in: new risk.
+          signInDetection('d2', 's1', 10, {
+            riskLevel: 'low',
+            detectionTimingType: 'offline',
+            riskEventType: 'unlikelyTravel',
+          }),
+        ],
+        actions: [action('a', 'confirmSignInCompromised', 5, { requestId: 's1' })],
+      }),
+    );
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'high',
+      riskState: 'confirmedCompromised',
+      riskDetail: 'adminConfirmedSigninCompromised',
+    });
+    expect(score.detections.get('d2')).toEqual({ riskState: 'atRisk', riskDetail: 'none' });
+    // R-S4: the new detection makes the user atRisk again, at the compromised sign-in's level.
+    expect(score.user).toEqual({ riskLevel: 'high', riskState: 'atRisk', riskDetail: 'none' });
+  });
+
   it('R-F3: confirm user compromised: confirmedCompromised, high, with its own detection', () => {
     const score = scoreUser(
       facts({
