@@ -24,7 +24,13 @@ export interface HistoryEntry {
 }
 
 export interface RescorePlan {
-  user: UserView & { riskLastUpdatedDateTime: string | undefined; changed: boolean };
+  user: UserView & {
+    riskLastUpdatedDateTime: string | undefined;
+    /** Level or state moved at some step since the stored state (R-S6). */
+    changed: boolean;
+    /** The user is risky now and was not, at some step, in this state (the digest's R-D2 index). */
+    turnedRisky: boolean;
+  };
   detections: Array<{ id: string; state: DerivedState }>;
   signIns: Array<{ id: string; view: SignInView }>;
   appliedActionIds: string[];
@@ -57,6 +63,9 @@ export function planRescore(input: RescoreInput): RescorePlan {
   // applied action), then each newly applied action's. An applied action's own outcome is
   // not it when a detection recorded after that action has moved the user since.
   let last: UserView = previous ?? { riskLevel: 'none', riskState: 'none', riskDetail: 'none' };
+  // Every state the user passed through since the stored one: the same facts give the same
+  // answer whether one rescore sees them or several do, one after another (R-X3).
+  const path: Array<Pick<UserView, 'riskLevel' | 'riskState'>> = [last];
   for (const { action, after } of score.actionOutcomes) {
     if (action.appliedAt === undefined) {
       // R-S7: every accepted admin action is recorded, even one that changes nothing.
@@ -72,13 +81,16 @@ export function planRescore(input: RescoreInput): RescorePlan {
         ...after,
       });
       last = after;
+      path.push(after);
     }
   }
   const final = score.user;
-  const changed =
-    previous === undefined
-      ? final.riskState !== 'none' || final.riskLevel !== 'none'
-      : !sameView(previous, final);
+  path.push(final);
+  // R-S6: a user dismissed and then made atRisk again by a newer detection has changed
+  // twice, even when one rescore sees both and the end state equals the stored one.
+  const changed = path.some((view, i) => i > 0 && !sameView(path[i - 1]!, view));
+  const turnedRisky =
+    isActiveState(final.riskState) && path.slice(0, -1).some((view) => view.riskState !== final.riskState);
   if (!sameView(last, final)) {
     const activeTypes = new Set(
       facts.detections
@@ -106,7 +118,12 @@ export function planRescore(input: RescoreInput): RescorePlan {
 
   return {
     // R-S6: the timestamp moves only when level or state moves.
-    user: { ...final, changed, riskLastUpdatedDateTime: changed ? now : previous?.riskLastUpdatedDateTime },
+    user: {
+      ...final,
+      changed,
+      turnedRisky,
+      riskLastUpdatedDateTime: changed ? now : previous?.riskLastUpdatedDateTime,
+    },
     detections,
     signIns,
     appliedActionIds: facts.actions.filter((a) => a.appliedAt === undefined).map((a) => a.id),

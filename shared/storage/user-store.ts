@@ -166,9 +166,7 @@ export async function commitRescore(
       'Merge',
     ]),
   ];
-  const turnedRisky =
-    (plan.user.riskState === 'atRisk' || plan.user.riskState === 'confirmedCompromised') &&
-    snapshot.previous?.riskState !== plan.user.riskState;
+  const { turnedRisky } = plan.user;
   const userFields = toEntity({
     ...(turnedRisky ? { turnedRiskyKey: keys.turnedRisky(now, userId) } : {}),
     rowType: 'user',

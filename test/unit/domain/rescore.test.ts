@@ -28,6 +28,67 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     });
   });
 
+  it('R-S6/R-X3: dismissed and made atRisk again by a newer detection, seen by one rescore, is a change', () => {
+    // Stored: atRisk/low. Since then a dismiss (minute 5) and a newer low detection (minute 10).
+    const facts = {
+      userId: USER,
+      detections: [
+        detection('d1', 0, { riskLevel: 'low' as const }),
+        detection('d2', 10, { riskLevel: 'low' as const }),
+      ],
+      signIns: [],
+      actions: [action('a1', 'dismissUser', 5)],
+    };
+    const previous = {
+      riskLevel: 'low' as const,
+      riskState: 'atRisk' as const,
+      riskDetail: 'none' as const,
+      riskLastUpdatedDateTime: at(0),
+    };
+    const plan = planRescore({ facts, previous, ...noStored, now: at(20) });
+    expect(plan.history.map((h) => h.riskState)).toEqual(['dismissed', 'atRisk']);
+    // The same as two rescores, one after each event, would end with: moved, and turned risky
+    // again (from dismissed) for the digest.
+    expect(plan.user).toMatchObject({
+      riskLevel: 'low',
+      riskState: 'atRisk',
+      changed: true,
+      turnedRisky: true,
+      riskLastUpdatedDateTime: at(20),
+    });
+  });
+
+  it('R-S6: a level change within atRisk moves the timestamp but is not a user turning risky', () => {
+    const facts = {
+      userId: USER,
+      detections: [
+        detection('d1', 0, { riskLevel: 'low' as const }),
+        detection('d2', 10, { riskLevel: 'high' as const }),
+      ],
+      signIns: [],
+      actions: [],
+    };
+    const previous = {
+      riskLevel: 'low' as const,
+      riskState: 'atRisk' as const,
+      riskDetail: 'none' as const,
+      riskLastUpdatedDateTime: at(0),
+    };
+    const plan = planRescore({ facts, previous, ...noStored, now: at(20) });
+    expect(plan.user).toMatchObject({ riskLevel: 'high', changed: true, turnedRisky: false });
+    const unchanged = planRescore({
+      facts: { ...facts, detections: [detection('d1', 0, { riskLevel: 'low' as const })] },
+      previous,
+      ...noStored,
+      now: at(20),
+    });
+    expect(unchanged.user).toMatchObject({
+      changed: false,
+      turnedRisky: false,
+      riskLastUpdatedDateTime: at(0),
+    });
+  });
+
   it('R-S7: every accepted admin action is recorded once, even when it changes nothing', () => {
     const facts = {
       userId: USER,
