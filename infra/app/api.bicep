@@ -55,7 +55,8 @@ var monitoringSettings = {
 
 // Not set on purpose: FUNCTIONS_WORKER_RUNTIME (Flex Consumption takes the runtime from
 // functionAppConfig and refuses the setting), AzureWebJobsStorage (no connection strings:
-// shared keys are off), DEV_SIGNING_KEY_FILE (dev auth only; refused in Azure anyway).
+// shared keys are off), DEV_SIGNING_KEY_FILE (dev auth only; refused in Azure anyway),
+// FEEDBACK_RECHECK_SECONDS (its default, 60, is meant for production), PORT (npm start only).
 var riskloopSettings = {
   AUTH_MODE: 'entra'
   AUTH_AUDIENCE: authAudience

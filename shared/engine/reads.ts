@@ -7,11 +7,12 @@ import {
   applySelect,
   buildNextLink,
   compileToTableFilter,
-  defineEntitySet,
   encodeSkipToken,
   evaluateFilter,
   parseEntitySelect,
   parseListQuery,
+  historyQuery,
+  notificationsQuery,
   riskDetectionsQuery,
   riskyUsersQuery,
   selectContextSuffix,
@@ -71,39 +72,6 @@ const signInColumns: TableColumnMap = {
   riskLevelDuringSignIn: { column: 'riskLevelDuringSignIn', storedAs: 'enumString' },
   createdDateTime: { column: 'createdDateTime', storedAs: 'isoString' },
 };
-
-const historyQuery = defineEntitySet({
-  name: 'history',
-  properties: {},
-  selectable: [
-    'id',
-    'userId',
-    'isDeleted',
-    'isProcessing',
-    'riskLastUpdatedDateTime',
-    'riskLevel',
-    'riskState',
-    'riskDetail',
-    'userDisplayName',
-    'userPrincipalName',
-    'initiatedBy',
-    'activity',
-  ],
-});
-
-const notificationsQuery = defineEntitySet({
-  name: 'notifications',
-  properties: {
-    type: { type: 'enum', enumType: 'notificationType', values: ['usersAtRisk', 'weeklyDigest'] },
-    outcome: {
-      type: 'enum',
-      enumType: 'notificationOutcome',
-      values: ['sending', 'sent', 'written', 'failed', 'noRecipients'],
-    },
-    dateTime: { type: 'datetime' },
-  },
-  selectable: ['id', 'type', 'dateTime', 'recipients', 'users', 'outcome', 'reason', 'period'],
-});
 
 const notificationColumns: TableColumnMap = {
   type: { column: 'type', storedAs: 'enumString' },

@@ -16,7 +16,13 @@ import {
   WeeklyDigestSettings,
 } from '../domain/settings';
 import type { EntitySet, PropertySchema } from '../query/entity-set';
-import { riskDetectionsQuery, riskyUsersQuery, signInsQuery } from '../query/entity-sets';
+import {
+  historyQuery,
+  notificationsQuery,
+  riskDetectionsQuery,
+  riskyUsersQuery,
+  signInsQuery,
+} from '../query/entity-sets';
 import { queryLimits } from '../query/limits';
 import { RequestIdsBody, UserIdsBody } from './feedback-bodies';
 
@@ -71,7 +77,7 @@ export interface RouteSpec {
   /** JSON body the handler validates (by component name). */
   readonly body?: SchemaName;
   /** List routes: Graph's query options; an entity set also names what `$filter`, `$select`, `$orderby` accept. */
-  readonly list?: EntitySet | 'collection';
+  readonly list?: EntitySet;
   /** Single-entity routes (GET …/{id}): `$select` over this entity set, and the entity's shape. */
   readonly entity?: EntitySet;
   readonly success: {
@@ -132,7 +138,7 @@ export const routes: readonly RouteSpec[] = [
     tag: 'identityProtection',
     summary: "List a risky user's history items",
     access: 'read',
-    list: 'collection',
+    list: historyQuery,
     success: { status: 200, description: 'A page of history items.' },
     notFound: 'No such risky user.',
   },
@@ -308,7 +314,7 @@ export const routes: readonly RouteSpec[] = [
     tag: 'riskloop',
     summary: 'The log of alert and digest emails',
     access: 'read',
-    list: 'collection',
+    list: notificationsQuery,
     success: { status: 200, description: 'A page of notification log entries.' },
   },
   {
@@ -389,8 +395,8 @@ function selectParameter(set: EntitySet): JsonObject {
   };
 }
 
-function collectionSchema(set: EntitySet | 'collection'): JsonObject {
-  const item: JsonObject = set === 'collection' ? { type: 'object' } : itemSchema(set);
+function collectionSchema(set: EntitySet): JsonObject {
+  const item = itemSchema(set);
   return {
     type: 'object',
     properties: {
@@ -406,9 +412,9 @@ function collectionSchema(set: EntitySet | 'collection'): JsonObject {
   };
 }
 
-function listParameters(set: EntitySet | 'collection'): JsonObject[] {
+function listParameters(set: EntitySet): JsonObject[] {
   const parameters: JsonObject[] = [];
-  if (set !== 'collection' && Object.keys(set.properties).length > 0) {
+  if (Object.keys(set.properties).length > 0) {
     const filterable = Object.entries(set.properties)
       .map(([name, p]) => (p.type === 'enum' ? `${name} (microsoft.graph.${p.enumType})` : name))
       .join(', ');
@@ -420,24 +426,22 @@ function listParameters(set: EntitySet | 'collection'): JsonObject[] {
       schema: { type: 'string', maxLength: queryLimits.maxFilterLength },
     });
   }
-  if (set !== 'collection') {
-    parameters.push(selectParameter(set));
-    const orderable = Object.entries(set.orderable);
-    if (orderable.length > 0) {
-      parameters.push({
-        name: '$orderby',
-        in: 'query',
-        required: false,
-        schema: {
-          type: 'string',
-          enum: orderable.flatMap(([name, directions]) =>
-            directions.map((d) => (d === 'asc' ? name : `${name} desc`)),
-          ),
-        },
-      });
-    }
+  parameters.push(selectParameter(set));
+  const orderable = Object.entries(set.orderable);
+  if (orderable.length > 0) {
+    parameters.push({
+      name: '$orderby',
+      in: 'query',
+      required: false,
+      schema: {
+        type: 'string',
+        enum: orderable.flatMap(([name, directions]) =>
+          directions.map((d) => (d === 'asc' ? name : `${name} desc`)),
+        ),
+      },
+    });
   }
-  const top = set === 'collection' ? { default: queryLimits.defaultTop, max: queryLimits.maxTop } : set.top;
+  const { top } = set;
   parameters.push(
     {
       name: '$top',
@@ -558,7 +562,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): JsonObject {
       version: '1.0',
       description:
         "Identity-risk service with Microsoft Graph's identityProtection API shapes. Azure's admin endpoint " +
-        '`POST /admin/functions/{name}` (outside the `v1.0` prefix, function key required in Azure) runs a ' +
+        '`POST /admin/functions/{name}` (outside the `v1.0` prefix, master key required in Azure) runs a ' +
         'non-HTTP function on demand.',
     },
     servers: [{ url: options.serverUrl ?? '/v1.0' }],

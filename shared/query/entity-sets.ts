@@ -116,3 +116,38 @@ export const signInsQuery = defineEntitySet({
     'riskEventTypes_v2',
   ],
 });
+
+/** GET /identityProtection/riskyUsers/{id}/history: `$select` only. */
+export const historyQuery = defineEntitySet({
+  name: 'history',
+  properties: {},
+  selectable: [
+    'id',
+    'userId',
+    'isDeleted',
+    'isProcessing',
+    'riskLastUpdatedDateTime',
+    'riskLevel',
+    'riskState',
+    'riskDetail',
+    'userDisplayName',
+    'userPrincipalName',
+    'initiatedBy',
+    'activity',
+  ],
+});
+
+/** GET /riskloop/notifications: the log of alert and digest emails. */
+export const notificationsQuery = defineEntitySet({
+  name: 'notifications',
+  properties: {
+    type: { type: 'enum', enumType: 'notificationType', values: ['usersAtRisk', 'weeklyDigest'] },
+    outcome: {
+      type: 'enum',
+      enumType: 'notificationOutcome',
+      values: ['sending', 'sent', 'written', 'failed', 'noRecipients'],
+    },
+    dateTime: { type: 'datetime' },
+  },
+  selectable: ['id', 'type', 'dateTime', 'recipients', 'users', 'outcome', 'reason', 'period'],
+});

@@ -28,7 +28,13 @@ export {
   type PropertySchema,
   type SortDirection,
 } from './entity-set';
-export { riskDetectionsQuery, riskyUsersQuery, signInsQuery } from './entity-sets';
+export {
+  historyQuery,
+  notificationsQuery,
+  riskDetectionsQuery,
+  riskyUsersQuery,
+  signInsQuery,
+} from './entity-sets';
 export * from './graph-enums';
 export { applySelect, parseSelect, selectContextSuffix } from './select';
 export { parseTop } from './top';

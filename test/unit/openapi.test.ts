@@ -106,4 +106,18 @@ describe('OpenAPI document', () => {
     });
     expect(String(byName.$filter!.description)).toContain('riskLevel (microsoft.graph.riskLevel)');
   });
+
+  it('the notification log and a user history document the options they accept ($filter on the log, $select on both)', () => {
+    const parametersOf = (path: string): string[] =>
+      (document.paths as Record<string, Record<string, { parameters: Json[] }>>)[path]!.get!.parameters.map(
+        (p) => String(p.name),
+      );
+    expect(parametersOf('/riskloop/notifications')).toEqual(['$filter', '$select', '$top', '$skiptoken']);
+    expect(parametersOf('/identityProtection/riskyUsers/{id}/history')).toEqual([
+      'id',
+      '$select',
+      '$top',
+      '$skiptoken',
+    ]);
+  });
 });
