@@ -1,4 +1,5 @@
 import type { DetectionInput, RemediationInput, SignInInput } from '../domain/ingestion';
+import { badRequest } from '../errors';
 import { packRescores } from '../domain/messages';
 import { queues } from '../storage/clients';
 import {
@@ -6,6 +7,7 @@ import {
   insertGroups,
   remediationGroups,
   signInGroups,
+  signInOwners,
   type IngestOutcome,
 } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
@@ -38,9 +40,37 @@ export async function ingestDetections(
   return queueRescores(tenantId, await insertGroups(tenantId, detectionGroups(tenantId, items)));
 }
 
+/**
+ * R-F5: `mfaPassed` remediates one sign-in of its user. One that names a sign-in never
+ * ingested, or another user's, would be stored and change nothing: it is bad input (R-X1),
+ * and nothing of the call is stored. A connector that sends the remediation before its
+ * sign-in gets the 400 and sends it again after.
+ */
+async function checkRemediatedSignIns(tenantId: string, items: readonly RemediationInput[]): Promise<void> {
+  const named = items.flatMap((r, index) =>
+    r.kind === 'mfaPassed' && r.requestId ? [{ index, userId: r.userId, requestId: r.requestId }] : [],
+  );
+  if (named.length === 0) return;
+  const owners = await signInOwners(
+    tenantId,
+    named.map((n) => n.requestId),
+  );
+  const wrong = named.find((n) => owners.get(n.requestId) !== n.userId);
+  if (!wrong) return;
+  const owner = owners.get(wrong.requestId);
+  throw badRequest(
+    `Invalid body: value[${wrong.index}].requestId: ${
+      owner === undefined
+        ? `no sign-in '${wrong.requestId}' has been ingested (send the sign-in first)`
+        : `sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`
+    }`,
+  );
+}
+
 export async function ingestRemediations(
   tenantId: string,
   items: readonly RemediationInput[],
 ): Promise<IngestResult> {
+  await checkRemediatedSignIns(tenantId, items);
   return queueRescores(tenantId, await insertGroups(tenantId, remediationGroups(tenantId, items)));
 }

@@ -7,7 +7,7 @@ import { getStorage } from './clients';
 import { keys, partitions } from './keys';
 import { toEntity } from './entities';
 import { isConflict } from './errors';
-import { getOptional, inParallel, MAX_BATCH, submitGroups } from './table';
+import { getMany, getOptional, inParallel, MAX_BATCH, submitGroups } from './table';
 
 /**
  * One ingested item: the index rows that claim its id (pointers, in the tenant's index
@@ -322,6 +322,24 @@ function chunkGroups(groups: readonly InsertGroup[], sizeOf: (g: InsertGroup) =>
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** The user each sign-in belongs to, by request id, from the sign-ins' pointers; absent: never ingested. */
+export async function signInOwners(
+  tenantId: string,
+  requestIds: readonly string[],
+): Promise<Map<string, string>> {
+  const pointers = await getMany<{ userId?: string }>(
+    getStorage().tables,
+    partitions.index(tenantId),
+    [...new Set(requestIds)].map((id) => keys.signInPointer(id)),
+  );
+  const owners = new Map<string, string>();
+  for (const id of requestIds) {
+    const owner = pointers.get(keys.signInPointer(id))?.userId;
+    if (owner !== undefined) owners.set(id, owner);
+  }
+  return owners;
 }
 
 export const newId = (): string => randomUUID();

@@ -316,6 +316,43 @@ describe('feedback actions (SPEC §4)', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('R-F5: mfaPassed remediates its sign-in; one naming another user’s sign-in, or none, is a 400 naming requestId, and nothing of the call is stored', async () => {
+    const u = userId(LICENSED, 21);
+    const other = userId(LICENSED, 22);
+    await ingest('/riskloop/signIns', [
+      signIn('mfa-21', u, [{ riskEventType: 'anonymizedIPAddress', riskLevel: 'medium' }]),
+      signIn('mfa-22', other, [{ riskEventType: 'anonymizedIPAddress', riskLevel: 'medium' }]),
+    ]);
+    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
+    const own = { userId: u, kind: 'mfaPassed', requestId: 'mfa-21', occurredDateTime: at(40) };
+    for (const [requestId, reason] of [
+      ['mfa-22', /value\[1\]\.requestId: sign-in 'mfa-22' is not a sign-in of user/],
+      ['mfa-never', /value\[1\]\.requestId: no sign-in 'mfa-never' has been ingested/],
+    ] as const) {
+      const res = await service.call(ingester, 'POST', '/riskloop/remediations', {
+        value: [own, { ...own, requestId }],
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
+    }
+    // Nothing of those calls was stored: the user and both sign-ins are still at risk.
+    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
+    expect(await getJson<{ riskState: string }>(reader, '/auditLogs/signIns/mfa-22')).toMatchObject({
+      riskState: 'atRisk',
+    });
+    expect(await ingest('/riskloop/remediations', [own])).toMatchObject({ accepted: 1 });
+    const user = await eventually(async () => {
+      const r = await settled(u);
+      return r.riskState === 'remediated' ? r : undefined;
+    });
+    expect(user).toMatchObject({ riskLevel: 'none', riskDetail: 'userPassedMFADrivenByRiskBasedPolicy' });
+    expect(await getJson<Record<string, unknown>>(reader, '/auditLogs/signIns/mfa-21')).toMatchObject({
+      riskState: 'remediated',
+      riskDetail: 'userPassedMFADrivenByRiskBasedPolicy',
+      riskLevelAggregated: 'none',
+    });
+  });
+
   it('unknown ids → 404 and nothing of the call is applied', async () => {
     const known = userId(LICENSED, 12);
     await ingest('/riskloop/riskDetections', [userDetection('nf-d1', known, 'medium')]);
