@@ -14,4 +14,16 @@ export async function weeklyDigest(timer: Timer, context: InvocationContext): Pr
   );
 }
 
-app.timer('weekly-digest', { schedule: '%WEEKLY_DIGEST_SCHEDULE%', handler: weeklyDigest });
+app.timer('weekly-digest', {
+  schedule: '%WEEKLY_DIGEST_SCHEDULE%',
+  // Azure does not run a failed timer occurrence again by itself (isPastDue covers only a
+  // missed one), and a fan-out that fails half-way would leave the other tenants without
+  // their week. A retry names the same week; the per-week claims keep it to one digest.
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: 5,
+    minimumInterval: { seconds: 10 },
+    maximumInterval: { seconds: 300 },
+  },
+  handler: weeklyDigest,
+});

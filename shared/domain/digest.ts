@@ -59,7 +59,8 @@ export interface RiskySignInEntry {
 }
 
 export interface DigestContent {
-  newRiskyUsers: { count: number; first: NewRiskyUserEntry[] };
+  /** `all`: every user, in the order `first` (the email's list) takes its entries from. */
+  newRiskyUsers: { count: number; first: NewRiskyUserEntry[]; all: NewRiskyUserEntry[] };
   newRiskySignIns: { count: number; first: RiskySignInEntry[] };
 }
 
@@ -97,17 +98,17 @@ export function buildDigestContent(input: {
   const signIns = input.riskySignIns.filter(
     (s) => inPeriod(s.createdDateTime, input.period) && s.riskLevelDuringSignIn !== 'none',
   );
+  const allUsers = withCurrent.sort(
+    byLevelThenTime(
+      (u) => u.riskLevel,
+      (u) => u.at,
+    ),
+  );
   return {
     newRiskyUsers: {
-      count: withCurrent.length,
-      first: withCurrent
-        .sort(
-          byLevelThenTime(
-            (u) => u.riskLevel,
-            (u) => u.at,
-          ),
-        )
-        .slice(0, DIGEST_FIRST_ENTRIES),
+      count: allUsers.length,
+      first: allUsers.slice(0, DIGEST_FIRST_ENTRIES),
+      all: allUsers,
     },
     newRiskySignIns: {
       count: signIns.length,

@@ -81,6 +81,11 @@ export const DigestMessage = z.object({
   tenantId: Guid,
   /** Names the timer run that fanned out; only a retry of the same run may resume a claimed week. */
   runId: z.string().min(1).max(64),
-  period: z.object({ weekId: z.string().max(40), start: z.string().max(40), end: z.string().max(40) }),
+  /** As digestPeriod names it: the week [start, end), named by its end. */
+  period: z
+    .object({ weekId: z.iso.datetime(), start: z.iso.datetime(), end: z.iso.datetime() })
+    .refine((p) => p.weekId === p.end && p.start < p.end, {
+      message: 'the week must be named by its end, and start before it',
+    }),
 });
 export type DigestMessage = z.infer<typeof DigestMessage>;

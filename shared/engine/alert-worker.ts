@@ -2,13 +2,7 @@ import { AlertWindowMessage } from '../domain/messages';
 import { describeZodError } from '../http/body';
 import { queues } from '../storage/clients';
 import { sendAlertWindow, type AlertWindowOutcome } from './alerts';
-import { poison } from '../storage/queue';
-
-/**
- * host.json `extensions.queues.maxDequeueCount`: the host poisons a message that fails on
- * this delivery, so this delivery must not fail.
- */
-export const MAX_DELIVERIES = 5;
+import { MAX_DELIVERIES, poison } from '../storage/queue';
 
 /**
  * Handles one alerts-queue message; a malformed one goes straight to poison (R-X2). On the

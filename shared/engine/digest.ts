@@ -9,7 +9,12 @@ import { sendEmail } from '../email/sender';
 import { queues } from '../storage/clients';
 import { readDigestClaim, readDigestWeek, writeDigestClaim, type DigestClaim } from '../storage/digest-store';
 import { readPeople, readRoleHolders } from '../storage/directory-store';
-import { notificationKey, putNotification, type Notification } from '../storage/notification-store';
+import {
+  getNotification,
+  notificationKey,
+  putNotification,
+  type Notification,
+} from '../storage/notification-store';
 import { enqueue } from '../storage/queue';
 import { getSettings } from '../storage/settings-store';
 import { getTenant, listTenants } from '../storage/tenant-store';
@@ -98,9 +103,18 @@ async function recipientsFor(tenantId: string, now: Date): Promise<string[]> {
   );
 }
 
-/** Builds and sends one tenant's digest for one week, at most once (R-D1…R-D4). */
-export async function sendTenantDigest(message: DigestMessage, now = new Date()): Promise<DigestOutcome> {
+/**
+ * Builds and sends one tenant's digest for one week, at most once (R-D1…R-D4). On the
+ * queue's last delivery (`finalDelivery`) a SendGrid failure is recorded, not thrown.
+ */
+export async function sendTenantDigest(
+  message: DigestMessage,
+  now = new Date(),
+  options: { finalDelivery?: boolean } = {},
+): Promise<DigestOutcome> {
   const { tenantId, period } = message;
+  // A message for a tenant that was never onboarded changes nothing, not even a claim (R-X2).
+  if (!(await getTenant(tenantId))) return { outcome: 'skipped' };
   const claimed = await claim(message, now);
   if (claimed === 'done') return { outcome: 'alreadySent' };
   if (!claimed) return { outcome: 'claimedByAnotherRun' };
@@ -117,6 +131,12 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
     });
 
   if (claimed === 'interrupted') {
+    // Stopped after recording (before the claim was closed): the log already says what happened.
+    const recorded = await getNotification(tenantId, key);
+    if (recorded) {
+      await finish(message, await readDigestClaim(tenantId, period.weekId), recorded.outcome);
+      return { outcome: 'alreadySent' };
+    }
     // A crash between sending and recording: the email may have gone out. Never send twice (R-D4).
     const tenant = await getTenant(tenantId);
     if (tenant)
@@ -138,7 +158,8 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
   }
   const week = await readDigestWeek(tenantId, period);
   const content = buildDigestContent({ period, ...week });
-  const users = content.newRiskyUsers.first.map((u) => ({
+  // The log names every user the digest covers; the email lists the first of them.
+  const users = content.newRiskyUsers.all.map((u) => ({
     id: u.userId,
     userPrincipalName: u.userPrincipalName,
     displayName: u.displayName,
@@ -173,7 +194,7 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
     category: 'weeklyDigest',
     idempotencyKey: `${tenantId}:${period.weekId}`,
   });
-  if (sent.outcome === 'failed' && sent.retryable) {
+  if (sent.outcome === 'failed' && sent.retryable && !options.finalDelivery) {
     // Nothing went out (SendGrid refused every attempt): hand the slot back so the queue retry may send (R-X5).
     await writeDigestClaim(tenantId, period.weekId, sending, { ...sending, state: 'claimed' });
     throw new Error(`weekly digest not accepted yet (${sent.reason}); the queue will retry`);
@@ -182,7 +203,9 @@ export async function sendTenantDigest(message: DigestMessage, now = new Date())
     recipients,
     users,
     outcome: sent.outcome,
-    ...(sent.outcome === 'failed' ? { reason: sent.reason } : {}),
+    ...(sent.outcome === 'failed'
+      ? { reason: sent.retryable ? `${sent.reason}; not retried further (last queue delivery)` : sent.reason }
+      : {}),
   });
   await finish(message, sending, sent.outcome);
   return { outcome: sent.outcome, ...counts };

@@ -13,6 +13,12 @@ export async function enqueue(queueName: string, payload: unknown, delaySeconds 
     .sendMessage(text, delaySeconds > 0 ? { visibilityTimeout: delaySeconds } : {});
 }
 
+/**
+ * host.json `extensions.queues.maxDequeueCount`: the host poisons a message that fails on
+ * this delivery, so a worker must not fail on it (it records the failure instead).
+ */
+export const MAX_DELIVERIES = 5;
+
 /** A queue message holds 64 KiB of base64 text: 48 KiB of JSON. */
 const MAX_JSON_BYTES = 48 * 1024;
 /** What a poison message keeps of a message too large to be wrapped whole. */

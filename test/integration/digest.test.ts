@@ -186,6 +186,19 @@ describe('weekly digest (SPEC §6)', () => {
     expect(digestsFor(D)).toHaveLength(2);
   });
 
+  it('R-D1: the timer is retried when its fan-out fails (Azure runs a failed occurrence once otherwise)', async () => {
+    const registrations = (await (await fetch(`${service.url}/admin/functions`)).json()) as Array<{
+      name: string;
+      retryOptions?: Record<string, unknown>;
+    }>;
+    expect(registrations.find((r) => r.name === 'weekly-digest')?.retryOptions).toMatchObject({
+      retryStrategy: 'exponentialBackoff',
+      maxRetryCount: 5,
+      minimumInterval: { seconds: 10 },
+      maximumInterval: { seconds: 300 },
+    });
+  });
+
   it('R-D1/R-D3: unlicensed and switched-off tenants get nothing; chosen recipients and custom addresses are honoured', () => {
     expect(digestsFor(B)).toHaveLength(0);
     expect(digestsFor(C)).toHaveLength(0);

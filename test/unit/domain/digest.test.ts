@@ -104,9 +104,20 @@ describe('digest content (R-D2)', () => {
     expect(content.newRiskySignIns.first[0]?.id).toBe('s7');
   });
 
+  it('keeps every new risky user for the log, in the order the email takes its first entries from', () => {
+    const many = Array.from({ length: DIGEST_FIRST_ENTRIES + 2 }, (_, i) =>
+      user(i, `2026-11-20T10:${String(i).padStart(2, '0')}:00.000Z`, i === 11 ? 'high' : 'low'),
+    );
+    const content = buildDigestContent({ period, turnedRisky: many, riskySignIns: [] });
+    expect(content.newRiskyUsers.count).toBe(DIGEST_FIRST_ENTRIES + 2);
+    expect(content.newRiskyUsers.all).toHaveLength(DIGEST_FIRST_ENTRIES + 2);
+    expect(content.newRiskyUsers.all[0]?.userId).toBe('u11');
+    expect(content.newRiskyUsers.first).toEqual(content.newRiskyUsers.all.slice(0, DIGEST_FIRST_ENTRIES));
+  });
+
   it('an empty week has zero counts', () => {
     expect(buildDigestContent({ period, turnedRisky: [], riskySignIns: [] })).toEqual({
-      newRiskyUsers: { count: 0, first: [] },
+      newRiskyUsers: { count: 0, first: [], all: [] },
       newRiskySignIns: { count: 0, first: [] },
     });
   });
