@@ -14,6 +14,9 @@ import { AppError, unauthenticated } from '../errors';
 import { DEV_ALGORITHM, DEV_ISSUER, ensureDevSigningKey, type DevSigningKey } from './dev-token';
 import { isGuid, principalFromClaims, type Principal } from './principal';
 
+/** Retry-After of the 503 when a tenant's signing keys cannot be fetched (past the JWKS refetch cooldown). */
+const KEYS_RETRY_AFTER_SECONDS = 30;
+
 // Re-exported so callers that build or test authentication need one import.
 export { DEV_ALGORITHM, DEV_APP_ID, DEV_ISSUER, ensureDevSigningKey, mintDevToken } from './dev-token';
 export type { DevSigningKey, MintDevTokenOptions } from './dev-token';
@@ -131,7 +134,11 @@ function toAuthError(error: unknown): AppError {
   }
   // Timeouts, non-200 answers, unparsable key sets, network errors: the token may be fine,
   // the identity provider is not reachable; a retry can succeed, so not a 401.
-  return new AppError('serviceUnavailable', 'The signing keys of the tenant could not be fetched.');
+  return new AppError(
+    'serviceUnavailable',
+    'The signing keys of the tenant could not be fetched; retry shortly.',
+    KEYS_RETRY_AFTER_SECONDS,
+  );
 }
 
 function createDevAuthenticator(options: DevAuthenticatorOptions): Authenticator {

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { RescoreQueueMessage, type RescoreMessage } from '../domain/messages';
 import { describeZodError } from '../http/body';
+import { ensureError } from '../errors';
 import { queues } from '../storage/clients';
 import { poison } from '../storage/queue';
 import { alertRescoreHook } from './alerts';
@@ -26,6 +28,11 @@ export type WorkerOutcome =
  * host.json's `batchSize` alone bounds the rescores an instance runs at once; when some
  * fail, the others are still done, and the retry finds nothing left to do for them.
  */
+/** One line for the log: a stored row that does not parse is named by its field, not dumped. */
+function causeOf(error: unknown): string {
+  return error instanceof z.ZodError ? describeZodError(error, 'stored row') : ensureError(error).message;
+}
+
 export async function handleRescoreMessage(message: unknown): Promise<WorkerOutcome> {
   const parsed = RescoreQueueMessage.safeParse(message);
   if (!parsed.success) {
@@ -60,9 +67,11 @@ export async function handleRescoreMessage(message: unknown): Promise<WorkerOutc
     }
   }
   if (failures.length > 0) {
+    // The host logs the message only (not `errors`): it carries the first cause, so an
+    // operator sees why a message ended in the poison queue.
     throw new AggregateError(
       failures,
-      `${failures.length} of ${data.users.length} users of the message could not be rescored; the queue will retry`,
+      `${failures.length} of ${data.users.length} users of the message could not be rescored (first: ${causeOf(failures[0])}); the queue will retry`,
     );
   }
   return { outcome: 'rescoredUsers', tenantId: data.tenantId, users: data.users.length, wrote, maxAttempts };

@@ -71,8 +71,10 @@ describe('rescore messages of an ingestion call', () => {
         { userId: fine, detectionIds: ['partial-1'] },
       ],
     };
+    // The message names the first cause: the host logs it, and it is what an operator sees
+    // of a message that ends in the poison queue.
     await expect(handleRescoreMessage(message)).rejects.toThrow(
-      /1 of 2 users of the message could not be rescored/,
+      /1 of 2 users of the message could not be rescored \(first: Invalid stored row: id: .*\); the queue will retry$/,
     );
     const { user } = await readUserSnapshot(T, fine);
     expect(user).toMatchObject({ riskLevel: 'medium', riskState: 'atRisk', isProcessing: false });

@@ -70,13 +70,16 @@ function delegated(key: TestKey, extra: Record<string, unknown> = {}, lifetime?:
   );
 }
 
-async function rejection(auth: Authenticator, header: string): Promise<{ code: string; message: string }> {
+async function rejection(
+  auth: Authenticator,
+  header: string,
+): Promise<{ code: string; message: string; retryAfterSeconds?: number }> {
   const error: unknown = await auth.authenticate(header).then(
     () => new Error('expected a rejection'),
     (e: unknown) => e,
   );
   expect(error).toHaveProperty('code');
-  return error as { code: string; message: string };
+  return error as { code: string; message: string; retryAfterSeconds?: number };
 }
 
 describe('entra authenticator', () => {
@@ -228,6 +231,8 @@ describe('entra authenticator', () => {
     server.fail(TENANT, 500);
     const error = await rejection(authenticator(), `Bearer ${await delegated(keyA)}`);
     expect(error.code).toBe('serviceUnavailable');
+    // A 503 always says when to come back (R-X6).
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('R-A2 key rotation: a new kid is fetched after the cooldown; a removed key stops working after the cache refresh', async () => {
