@@ -3,7 +3,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { SignInActionKind, UserActionKind } from '../domain/facts';
 import { packRescores, type RescoreMessage } from '../domain/messages';
 import { getConfig } from '../config';
-import { ensureError, notFound } from '../errors';
+import { AppError, ensureError, notFound } from '../errors';
 import { getStorage, queues } from '../storage/clients';
 import { UserRow, toEntity } from '../storage/entities';
 import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
@@ -90,7 +90,8 @@ const MAX_ACCEPT_ATTEMPTS = 8;
  * Writes one user's share of a call in one transaction, locked by the user row's ETag. A
  * rescore that committed since the row was read may have moved the projection copies (its
  * time or level changed): re-read the row and rebuild, rather than fail on a copy that no
- * longer exists (R-X4).
+ * longer exists (R-X4). A transaction whose answer was lost (storage committed it, and the
+ * client's own retry then failed on its ETag) is recorded: its action rows are there.
  */
 async function acceptForUser(
   tenantId: string,
@@ -107,13 +108,16 @@ async function acceptForUser(
       await submitGroups(tables, [[...markProcessing(tenantId, userId, user), ...share.actions]]);
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
-      if (!raced || attempt >= MAX_ACCEPT_ATTEMPTS) throw error;
-      current = await getOptional<Record<string, unknown>>(
-        tables,
-        partitions.users(tenantId, userId),
-        keys.user(userId),
-      );
-      continue;
+      if (!raced) throw error;
+      if (!(await shareRecorded(share))) {
+        if (attempt >= MAX_ACCEPT_ATTEMPTS) throw tooBusy(userId);
+        current = await getOptional<Record<string, unknown>>(
+          tables,
+          partitions.users(tenantId, userId),
+          keys.user(userId),
+        );
+        continue;
+      }
     }
     // The action is recorded: what follows must not fail the call, whose rescore must still
     // be queued. A failed write here is not lost: the rescore writes a missing R-F3 detection
@@ -121,6 +125,22 @@ async function acceptForUser(
     await share.after?.().catch(() => undefined);
     return;
   }
+}
+
+/** Whether a share's transaction committed: its first action row (a new id) exists. */
+async function shareRecorded(share: UserShare): Promise<boolean> {
+  const [, first] = share.actions[0]!;
+  const { partitionKey, rowKey } = first as { partitionKey: string; rowKey: string };
+  return (await getOptional(getStorage().tables, partitionKey, rowKey)) !== undefined;
+}
+
+/** A user rewritten on every attempt to record an action: answered 503, so the caller retries. */
+function tooBusy(userId: string): AppError {
+  return new AppError(
+    'serviceUnavailable',
+    `User ${userId} changed ${MAX_ACCEPT_ATTEMPTS} times while its action was being recorded, and the action was not recorded; retry shortly.`,
+    5,
+  );
 }
 
 function actionRow(

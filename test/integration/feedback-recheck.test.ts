@@ -5,6 +5,7 @@ import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { readPendingAlerts } from '../../shared/storage/alert-store';
 import { getStorage, queues } from '../../shared/storage/clients';
+import { partitions } from '../../shared/storage/keys';
 import { readUserSnapshot } from '../../shared/storage/user-store';
 import { drainQueue, offlineDetection, useInProcessStorage } from '../helpers/in-process';
 import { eventually } from '../helpers/service';
@@ -21,7 +22,7 @@ const T = tenantId(N);
 const ADMIN = userId(N, 1);
 const RECHECK_SECONDS = 1;
 
-useInProcessStorage('feedback-recheck', tenantSeed(N, 'p2', 8), {
+useInProcessStorage('feedback-recheck', tenantSeed(N, 'p2', 10), {
   FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
 });
 beforeAll(async () => {
@@ -149,5 +150,50 @@ describe('R-X6: the recheck queued with every feedback call', () => {
     ]);
     expect(await handleRescoreMessage(messages[0])).toMatchObject({ outcome: 'rescoredUsers', wrote: 0 });
     expect((await readUserSnapshot(T, u)).user?.etag).toBe(applied.user?.etag);
+  });
+});
+
+/** Makes the user partition's transactions answer 412 after `passThrough` decides whether they commit first. */
+function failTransactions(userIdOfPartition: string, commitFirst: () => boolean): () => number {
+  const client = getStorage().tables.of(partitions.users(T, userIdOfPartition));
+  const submit = client.submitTransaction.bind(client);
+  let calls = 0;
+  vi.spyOn(client, 'submitTransaction').mockImplementation(async (actions) => {
+    calls += 1;
+    // The SDK retried a write whose answer was lost: the retry fails on the ETag its own first attempt changed.
+    if (commitFirst()) await submit(actions);
+    throw new RestError('The condition specified using HTTP conditional header(s) is not met.', {
+      statusCode: 412,
+    });
+  });
+  return () => calls;
+}
+
+describe('R-X6: a feedback transaction whose answer was lost', () => {
+  it('committed, but answered 412: the action is recorded once and the call succeeds', async () => {
+    const u = userId(N, 9);
+    let first = true;
+    failTransactions(u, () => (first ? ((first = false), true) : false));
+    await acceptUserAction(T, 'dismissUser', [u], ADMIN);
+    vi.restoreAllMocks();
+
+    const { user, facts } = await readUserSnapshot(T, u);
+    expect(facts.actions.map((a) => a.kind)).toEqual(['dismissUser']);
+    expect(user).toMatchObject({ isProcessing: true });
+    await drain();
+  });
+
+  it('a user rewritten on every attempt: 503 with Retry-After, and the action is not recorded', async () => {
+    const u = userId(N, 10);
+    const calls = failTransactions(u, () => false);
+    await expect(acceptUserAction(T, 'dismissUser', [u], ADMIN)).rejects.toMatchObject({
+      code: 'serviceUnavailable',
+      retryAfterSeconds: 5,
+      message: expect.stringMatching(/action was not recorded; retry shortly/),
+    });
+    expect(calls()).toBe(8);
+    vi.restoreAllMocks();
+    expect((await readUserSnapshot(T, u)).facts.actions).toEqual([]);
+    await drain();
   });
 });
