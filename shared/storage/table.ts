@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { Tables } from './clients';
 import { isConflict, isNotFound, isPreconditionFailed } from './errors';
@@ -140,24 +141,31 @@ export async function upsertRow(
 }
 
 /**
- * Optimistic write of a single-row state machine (alert window, digest claim): replaces the
- * row only if it still has `previousEtag`, or creates it when there was none. Returns the
- * row's new ETag, or undefined when someone else changed (or created) it first.
+ * Optimistic write of a single-row state machine (alert window, digest claim, settings):
+ * replaces the row only if it still has `previousEtag`, or creates it when there was none.
+ * Returns the row's new ETag, or undefined when someone else changed (or created) it first.
+ *
+ * Storage may commit a write and lose its answer; the client's own retry then fails on the
+ * row its first attempt wrote (409/412). Each write therefore carries a new `writeId`, and a
+ * refused write re-reads the row: holding this `writeId`, the row is this write's. Taking
+ * it for someone else's would drop the alert or the digest whose claim it won.
  */
 export async function replaceIfUnchanged(
   tables: Tables,
   entity: Entity,
   previousEtag: string | undefined,
 ): Promise<string | undefined> {
+  const stamped = { ...entity, writeId: randomUUID() };
   try {
     const written = previousEtag
-      ? await tables.of(entity.partitionKey).updateEntity(entity, 'Replace', { etag: previousEtag })
-      : await tables.of(entity.partitionKey).createEntity(entity);
+      ? await tables.of(entity.partitionKey).updateEntity(stamped, 'Replace', { etag: previousEtag })
+      : await tables.of(entity.partitionKey).createEntity(stamped);
     if (!written.etag) throw new Error('Table Storage answered a write without an ETag');
     return written.etag;
   } catch (error) {
-    if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return undefined;
-    throw error;
+    if (!(isConflict(error) || isPreconditionFailed(error) || isNotFound(error))) throw error;
+    const stored = await getOptional<{ writeId?: string }>(tables, entity.partitionKey, entity.rowKey);
+    return stored?.writeId === stamped.writeId ? stored.etag : undefined;
   }
 }
 

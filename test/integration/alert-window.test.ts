@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestError } from '@azure/data-tables';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetConfigForTests } from '../../shared/config';
 import { loadSeed } from '../../shared/engine/seed';
 import { ensureAlertWindow, sendAlertWindow } from '../../shared/engine/alerts';
@@ -45,6 +46,9 @@ beforeAll(async () => {
   });
   resetConfigForTests();
   await ensureStorage();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 afterAll(async () => {
   await capture?.stop();
@@ -328,6 +332,59 @@ describe('alert window timing (SPEC §5)', () => {
       reason: expect.stringMatching(/no recipient/),
     });
     expect(entry!.users.map((u) => u.id)).toEqual([userId(t.n, 3)]);
+  });
+
+  it('R-X6: a claim storage committed but whose answer was lost (the retry answered 412) is still this sender’s: the email goes out', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const client = getStorage().tables.of(t.id);
+    const update = client.updateEntity.bind(client);
+    let lost = 0;
+    vi.spyOn(client, 'updateEntity').mockImplementation(async (...args) => {
+      if (lost > 0) return update(...args);
+      lost += 1;
+      await update(...args);
+      throw new RestError('The update condition specified in the request was not satisfied.', {
+        statusCode: 412,
+      });
+    });
+
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(lost).toBe(1);
+    expect(outcome).toMatchObject({ outcome: 'sent', users: 1 });
+    expect(forTenant(t.n)).toHaveLength(1);
+    expect((await readWindow(t.id))!.state).toBe('closed');
+  });
+
+  it('R-E5: a claim another sender won first is lost, not taken for this one’s (no second email)', async () => {
+    const t = await newTenant();
+    const opened = new Date(Date.now() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, new Date(), opened);
+    const window = (await readWindow(t.id))!;
+    const client = getStorage().tables.of(t.id);
+    const update = client.updateEntity.bind(client);
+    let raced = false;
+    vi.spyOn(client, 'updateEntity').mockImplementation(async (entity, mode, options) => {
+      if (!raced) {
+        raced = true;
+        // Another instance claims the window between this sender's read and its write.
+        await replaceWindow(t.id, window, {
+          ...window,
+          state: 'sending',
+          claimedAt: new Date().toISOString(),
+        });
+      }
+      return update(entity, mode, options);
+    });
+
+    const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
+    expect(raced).toBe(true);
+    expect(outcome).toEqual({ outcome: 'lostClaim' });
+    expect(forTenant(t.n)).toHaveLength(0);
   });
 
   it('R-E5: a burst of 1,500 users in one window is one email, and the log names all of them once', async () => {

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestError } from '@azure/data-tables';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DigestMessage } from '../../shared/domain/messages';
 import { handleDigestMessage } from '../../shared/engine/digest-worker';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
-import { queues } from '../../shared/storage/clients';
+import { getStorage, queues } from '../../shared/storage/clients';
 import { readDigestClaim, writeDigestClaim } from '../../shared/storage/digest-store';
 import { getNotification, notificationKey } from '../../shared/storage/notification-store';
 import { drainQueue, offlineDetection, useInProcessStorage } from '../helpers/in-process';
@@ -24,6 +25,9 @@ beforeAll(async () => {
   process.env.SENDGRID_BASE_URL = capture.url;
 });
 useInProcessStorage('digest-delivery', tenantSeed(next, 'p2', 2));
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 afterAll(async () => {
   await capture?.stop();
 });
@@ -90,6 +94,24 @@ describe('weekly digest delivery (SPEC §6, R-X5)', () => {
       state: 'done',
       outcome: 'sent',
     });
+  });
+
+  it('R-X6: a week claim storage committed but whose answer was lost (the retry answered 409) is still this run’s: the digest goes out', async () => {
+    const n = await tenantWithRiskyUsers(1);
+    const message = messageFor(n);
+    const client = getStorage().tables.of(tenantId(n));
+    const create = client.createEntity.bind(client);
+    let lost = 0;
+    vi.spyOn(client, 'createEntity').mockImplementation(async (entity, options) => {
+      if (lost > 0) return create(entity, options);
+      lost += 1;
+      await create(entity, options);
+      throw new RestError('The specified entity already exists.', { statusCode: 409 });
+    });
+    expect(await handleDigestMessage(message)).toMatchObject({ outcome: 'sent', users: 1 });
+    expect(lost).toBe(1);
+    expect(emailsFor(n)).toHaveLength(1);
+    expect(await readDigestClaim(tenantId(n), message.period.weekId)).toMatchObject({ state: 'done' });
   });
 
   it('R-X5: SendGrid failing on the last delivery is recorded as failed, not thrown into the poison queue', async () => {
