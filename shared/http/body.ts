@@ -36,7 +36,8 @@ export async function readJsonBody<T extends z.ZodType>(
   if (bytes.length > MAX_BODY_BYTES) throw badRequest(`Request body is larger than ${MAX_BODY_BYTES} bytes.`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    // A leading byte order mark is not JSON, but clients (PowerShell among them) send one.
+    parsed = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
     throw badRequest('Request body is not valid JSON.');
   }

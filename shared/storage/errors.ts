@@ -16,6 +16,9 @@ const unavailableCodes = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/** Storage's own timeout (408) and server-side failures: a retry can succeed. */
+const unavailableStatuses = new Set([408, 500, 502, 503, 504]);
+
 export function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? (error as RestLike).statusCode : undefined;
 }
@@ -25,8 +28,7 @@ export function isStorageUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as RestLike & { cause?: unknown; name?: string };
   if (e.code && unavailableCodes.has(e.code)) return true;
-  if (e.statusCode === 500 || e.statusCode === 503 || e.statusCode === 502 || e.statusCode === 504)
-    return true;
+  if (e.statusCode !== undefined && unavailableStatuses.has(e.statusCode)) return true;
   if (e.name === 'AbortError' || e.name === 'RestError') {
     if (e.statusCode === undefined) return true;
   }

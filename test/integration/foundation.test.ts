@@ -129,6 +129,18 @@ describe('input validation (R-X1)', () => {
     expect(json.error.message).toMatch(message);
   });
 
+  it('a body that starts with a byte order mark is read as JSON (then: unknown user → 404)', async () => {
+    const token = await service.token({ tenantId: tenantId(1), objectId: tenantId(5), wids: [SA] });
+    const res = await service.call(
+      token,
+      'POST',
+      '/identityProtection/riskyUsers/dismiss',
+      `\uFEFF${JSON.stringify({ userIds: [tenantId(7)] })}`,
+      { 'content-type': 'application/json; charset=utf-8' },
+    );
+    expect(res.status).toBe(404);
+  });
+
   it('an oversized body → 400', async () => {
     const token = await service.token({ tenantId: tenantId(1), roles: ['IdentityRiskEvent.ReadWrite.All'] });
     const huge = JSON.stringify({ value: [{ pad: 'x'.repeat(5 * 1024 * 1024) }] });
