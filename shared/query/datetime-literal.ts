@@ -30,8 +30,14 @@ export function parseDateTimeOffset(text: string): number | undefined {
   const instant = new Date(0);
   instant.setUTCFullYear(y, mo - 1, d);
   instant.setUTCHours(h, mi, s, ms);
-  return instant.getTime() - offsetMs;
+  const utc = instant.getTime() - offsetMs;
+  // Stored times are 4-digit-year ISO strings compared as text: an instant whose UTC year
+  // leaves 0000–9999 (9999-12-31T23:30-01:00) would print as ±YYYYYY and compare wrongly.
+  return utc < FIRST_INSTANT || utc > LAST_INSTANT ? undefined : utc;
 }
+
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 function daysInMonth(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

@@ -172,6 +172,13 @@ describe('parseFilter — rejections are 400s naming the problem (R-X1)', () => 
     );
     expectBadRequest(() => parseUsers('riskLastUpdatedDateTime ge 2024-01-01'), 'DateTimeOffset');
     expectBadRequest(() => parseUsers('riskLastUpdatedDateTime ge 2024-01-01T00:00:00'), 'DateTimeOffset');
+    // Valid as written, but in UTC past year 9999: stored times could not be compared with it.
+    expectBadRequest(
+      () => parseUsers('riskLastUpdatedDateTime lt 9999-12-31T23:30:00-01:00'),
+      "'9999-12-31T23:30:00-01:00' is not",
+    );
+    expectBadRequest(() => parseUsers('riskLastUpdatedDateTime gt 0000-01-01T00:30:00+01:00'), 'is not');
+    expect(() => parseUsers('riskLastUpdatedDateTime lt 9999-12-31T23:59:59.999Z')).not.toThrow();
   });
 
   it('rejects ordering operators on booleans', () => {
