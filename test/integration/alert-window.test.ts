@@ -89,6 +89,15 @@ async function qualify(tenant: { n: number; id: string }, user: number, at: Date
   await submitGroups(getStorage().tables, [[waiting(tenant, user, at)]]);
 }
 
+/** A new tenant whose user 3 qualified 5 s ago, and the window that opened for it, due now. */
+async function windowDueNow(): Promise<{ t: { n: number; id: string }; window: WindowRow }> {
+  const t = await newTenant();
+  const opened = new Date(Date.now() - 5_000);
+  await qualify(t, 3, opened);
+  await ensureAlertWindow(t.id, new Date(), opened);
+  return { t, window: (await readWindow(t.id))! };
+}
+
 const forTenant = (n: number) =>
   capture.requests.filter((r) => JSON.stringify(r.body).includes(`Tenant ${n}`));
 
@@ -169,11 +178,7 @@ describe('alert window timing (SPEC §5)', () => {
   });
 
   it('R-E5: a user who qualifies while an email is being sent gets a window from their own qualification, ≥ 5 s after that email', async () => {
-    const t = await newTenant();
-    const opened = new Date(Date.now() - 5_000);
-    await qualify(t, 3, opened);
-    await ensureAlertWindow(t.id, new Date(), opened);
-    const first = (await readWindow(t.id))!;
+    const { t, window: first } = await windowDueNow();
 
     // SendGrid takes 4 s to accept; user 4 qualifies as the request arrives, after the
     // sender has read who is waiting (4 s leaves that write time on a stalled machine).
@@ -263,11 +268,7 @@ describe('alert window timing (SPEC §5)', () => {
   );
 
   it('R-X5: a window SendGrid refused leaves no `sending` entry, so its redelivery sends it once', async () => {
-    const t = await newTenant();
-    const opened = new Date(Date.now() - 5_000);
-    await qualify(t, 3, opened);
-    await ensureAlertWindow(t.id, new Date(), opened);
-    const window = (await readWindow(t.id))!;
+    const { t, window } = await windowDueNow();
     const message = { type: 'alertWindow' as const, tenantId: t.id, windowId: window.windowId };
     // Every attempt of one sendEmail call (4) answered 503.
     capture.script(Array.from({ length: 4 }, () => ({ status: 503 })));
@@ -309,16 +310,12 @@ describe('alert window timing (SPEC §5)', () => {
   });
 
   it('R-E6: with no recipient (the only role holder switched off, no custom address) nothing is sent, and the outcome is recorded', async () => {
-    const t = await newTenant();
+    const { t, window } = await windowDueNow();
     await putSettings(t.id, 'usersAtRiskAlert', {
       minRiskLevel: 'high',
       disabledRecipientIds: [userId(t.n, 1)],
       customRecipients: [],
     });
-    const opened = new Date(Date.now() - 5_000);
-    await qualify(t, 3, opened);
-    await ensureAlertWindow(t.id, new Date(), opened);
-    const window = (await readWindow(t.id))!;
     const outcome = await sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: window.windowId });
     expect(outcome).toEqual({ outcome: 'noRecipients', users: 1, recipients: 0 });
     expect(forTenant(t.n)).toHaveLength(0);
@@ -335,11 +332,7 @@ describe('alert window timing (SPEC §5)', () => {
   });
 
   it('R-X6: a claim storage committed but whose answer was lost (the retry answered 412) is still this sender’s: the email goes out', async () => {
-    const t = await newTenant();
-    const opened = new Date(Date.now() - 5_000);
-    await qualify(t, 3, opened);
-    await ensureAlertWindow(t.id, new Date(), opened);
-    const window = (await readWindow(t.id))!;
+    const { t, window } = await windowDueNow();
     const client = getStorage().tables.of(t.id);
     const update = client.updateEntity.bind(client);
     let lost = 0;
@@ -360,11 +353,7 @@ describe('alert window timing (SPEC §5)', () => {
   });
 
   it('R-E5: a claim another sender won first is lost, not taken for this one’s (no second email)', async () => {
-    const t = await newTenant();
-    const opened = new Date(Date.now() - 5_000);
-    await qualify(t, 3, opened);
-    await ensureAlertWindow(t.id, new Date(), opened);
-    const window = (await readWindow(t.id))!;
+    const { t, window } = await windowDueNow();
     const client = getStorage().tables.of(t.id);
     const update = client.updateEntity.bind(client);
     let raced = false;

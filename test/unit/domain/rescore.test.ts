@@ -3,6 +3,13 @@ import { planRescore } from '../../../shared/domain/rescore';
 import { USER, action, at, detection } from '../../helpers/facts';
 
 const noStored = { storedDetections: new Map(), storedSignIns: new Map() };
+/** Stored: at risk, low, since minute 0. */
+const lowAtRiskSince0 = {
+  riskLevel: 'low' as const,
+  riskState: 'atRisk' as const,
+  riskDetail: 'none' as const,
+  riskLastUpdatedDateTime: at(0),
+};
 
 describe('planning a rescore (R-S6, R-S7)', () => {
   it('R-S7: a change of level or state appends one system history item', () => {
@@ -39,13 +46,7 @@ describe('planning a rescore (R-S6, R-S7)', () => {
       signIns: [],
       actions: [action('a1', 'dismissUser', 5)],
     };
-    const previous = {
-      riskLevel: 'low' as const,
-      riskState: 'atRisk' as const,
-      riskDetail: 'none' as const,
-      riskLastUpdatedDateTime: at(0),
-    };
-    const plan = planRescore({ facts, previous, ...noStored, now: at(20) });
+    const plan = planRescore({ facts, previous: lowAtRiskSince0, ...noStored, now: at(20) });
     expect(plan.history.map((h) => h.riskState)).toEqual(['dismissed', 'atRisk']);
     // The same as two rescores, one after each event, would end with: moved, and turned risky
     // again (from dismissed) for the digest.
@@ -68,17 +69,11 @@ describe('planning a rescore (R-S6, R-S7)', () => {
       signIns: [],
       actions: [],
     };
-    const previous = {
-      riskLevel: 'low' as const,
-      riskState: 'atRisk' as const,
-      riskDetail: 'none' as const,
-      riskLastUpdatedDateTime: at(0),
-    };
-    const plan = planRescore({ facts, previous, ...noStored, now: at(20) });
+    const plan = planRescore({ facts, previous: lowAtRiskSince0, ...noStored, now: at(20) });
     expect(plan.user).toMatchObject({ riskLevel: 'high', changed: true, turnedRisky: false });
     const unchanged = planRescore({
       facts: { ...facts, detections: [detection('d1', 0, { riskLevel: 'low' as const })] },
-      previous,
+      previous: lowAtRiskSince0,
       ...noStored,
       now: at(20),
     });
