@@ -6,6 +6,7 @@ import {
   detectionGroups,
   insertGroups,
   remediationGroups,
+  detectionsNameSignIn,
   signInGroups,
   signInOwners,
   type IngestOutcome,
@@ -41,10 +42,11 @@ export async function ingestDetections(
 }
 
 /**
- * R-F5: `mfaPassed` remediates one sign-in of its user. One that names a sign-in never
- * ingested, or another user's, would be stored and change nothing: it is bad input (R-X1),
- * and nothing of the call is stored. A connector that sends the remediation before its
- * sign-in gets the 400 and sends it again after.
+ * R-F5: `mfaPassed` remediates one sign-in of its user. One that names another user's
+ * sign-in, or a sign-in known neither as ingested nor from the user's own detections, would
+ * be stored and change nothing: it is bad input (R-X1), and nothing of the call is stored.
+ * A connector that sends the remediation before its sign-in gets the 400 and sends it again
+ * after.
  */
 async function checkRemediatedSignIns(tenantId: string, items: readonly RemediationInput[]): Promise<void> {
   const named = items.flatMap((r, index) =>
@@ -55,16 +57,19 @@ async function checkRemediatedSignIns(tenantId: string, items: readonly Remediat
     tenantId,
     named.map((n) => n.requestId),
   );
-  const wrong = named.find((n) => owners.get(n.requestId) !== n.userId);
-  if (!wrong) return;
-  const owner = owners.get(wrong.requestId);
-  throw badRequest(
-    `Invalid body: value[${wrong.index}].requestId: ${
-      owner === undefined
-        ? `no sign-in '${wrong.requestId}' has been ingested (send the sign-in first)`
-        : `sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`
-    }`,
-  );
+  for (const n of named) {
+    const owner = owners.get(n.requestId);
+    if (owner === n.userId) continue;
+    // A sign-in known only from the user's own detections (sent without the sign-in) counts too.
+    if (owner === undefined && (await detectionsNameSignIn(tenantId, n.userId, n.requestId))) continue;
+    throw badRequest(
+      `Invalid body: value[${n.index}].requestId: ${
+        owner === undefined
+          ? `no sign-in '${n.requestId}' of user ${n.userId} has been ingested (send the sign-in first)`
+          : `sign-in '${n.requestId}' is not a sign-in of user ${n.userId}`
+      }`,
+    );
+  }
 }
 
 export async function ingestRemediations(

@@ -1,5 +1,5 @@
 import { randomUUID, createHash } from 'node:crypto';
-import type { TransactionAction } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import type { DetectionInput, RemediationInput, SignInInput } from '../domain/ingestion';
 import { realtimeDetectionId } from '../domain/ingestion';
 import { maxLevel } from '../domain/levels';
@@ -7,7 +7,7 @@ import { getStorage } from './clients';
 import { keys, partitions } from './keys';
 import { toEntity } from './entities';
 import { isConflict } from './errors';
-import { getMany, getOptional, inParallel, MAX_BATCH, submitGroups } from './table';
+import { getMany, getOptional, inParallel, MAX_BATCH, queryRange, submitGroups } from './table';
 
 /**
  * One ingested item: the index rows that claim its id (pointers, in the tenant's index
@@ -340,6 +340,22 @@ export async function signInOwners(
     if (owner !== undefined) owners.set(id, owner);
   }
   return owners;
+}
+
+/** Whether any detection of the user names the sign-in (`requestId`): one range read of its facts. */
+export async function detectionsNameSignIn(
+  tenantId: string,
+  userId: string,
+  requestId: string,
+): Promise<boolean> {
+  const rows = await queryRange<object>(
+    getStorage().tables,
+    partitions.facts(tenantId, userId),
+    keys.userDetectionsRange(userId),
+    odata`requestId eq ${requestId}`,
+    ['RowKey'],
+  );
+  return rows.length > 0;
 }
 
 export const newId = (): string => randomUUID();

@@ -327,7 +327,7 @@ describe('feedback actions (SPEC §4)', () => {
     const own = { userId: u, kind: 'mfaPassed', requestId: 'mfa-21', occurredDateTime: at(40) };
     for (const [requestId, reason] of [
       ['mfa-22', /value\[1\]\.requestId: sign-in 'mfa-22' is not a sign-in of user/],
-      ['mfa-never', /value\[1\]\.requestId: no sign-in 'mfa-never' has been ingested/],
+      ['mfa-never', /value\[1\]\.requestId: no sign-in 'mfa-never' of user .* has been ingested/],
     ] as const) {
       const res = await service.call(ingester, 'POST', '/riskloop/remediations', {
         value: [own, { ...own, requestId }],
@@ -335,12 +335,8 @@ describe('feedback actions (SPEC §4)', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
     }
-    // Nothing of those calls was stored: the user and both sign-ins are still at risk.
-    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
-    expect(await getJson<{ riskState: string }>(reader, '/auditLogs/signIns/mfa-22')).toMatchObject({
-      riskState: 'atRisk',
-    });
-    expect(await ingest('/riskloop/remediations', [own])).toMatchObject({ accepted: 1 });
+    // Nothing of those calls was stored: `own` (its id is a hash of its fields) is new now.
+    expect(await ingest('/riskloop/remediations', [own])).toMatchObject({ accepted: 1, duplicates: 0 });
     const user = await eventually(async () => {
       const r = await settled(u);
       return r.riskState === 'remediated' ? r : undefined;
@@ -351,6 +347,28 @@ describe('feedback actions (SPEC §4)', () => {
       riskDetail: 'userPassedMFADrivenByRiskBasedPolicy',
       riskLevelAggregated: 'none',
     });
+  });
+
+  it('R-F5: mfaPassed may name a sign-in known only from the user’s own detections', async () => {
+    const u = userId(LICENSED, 23);
+    await ingest('/riskloop/riskDetections', [
+      {
+        ...userDetection('mfa-23-d', u, 'medium', 1, 'unlikelyTravel'),
+        activity: 'signin',
+        requestId: 'mfa-23',
+      },
+    ]);
+    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
+    expect(
+      await ingest('/riskloop/remediations', [
+        { userId: u, kind: 'mfaPassed', requestId: 'mfa-23', occurredDateTime: at(41) },
+      ]),
+    ).toMatchObject({ accepted: 1 });
+    const user = await eventually(async () => {
+      const r = await settled(u);
+      return r.riskState === 'remediated' ? r : undefined;
+    });
+    expect(user).toMatchObject({ riskLevel: 'none', riskDetail: 'userPassedMFADrivenByRiskBasedPolicy' });
   });
 
   it('unknown ids → 404 and nothing of the call is applied', async () => {
