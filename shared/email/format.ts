@@ -78,5 +78,5 @@ export function userEntry(user: NamedUser): { title: string; subtitle: string } 
 /** The same entry on one line of a text part: `name <upn>`, or `Unknown user (object ID …)`. */
 export function userLine(user: NamedUser): string {
   const { title, subtitle } = userEntry(user);
-  return user.userPrincipalName.trim() === '' ? `${title} (${subtitle})` : `${title} <${subtitle}>`;
+  return singleLine(user.userPrincipalName, 256) === '' ? `${title} (${subtitle})` : `${title} <${subtitle}>`;
 }

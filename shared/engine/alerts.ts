@@ -269,8 +269,9 @@ const INTERRUPTED = 'interrupted while sending; not sent again so that nobody ge
  * the users the entry names, as they were when it was written. An entry still `sending` is a
  * crash between handing the email to SendGrid and recording the answer: the email may have
  * gone out, so it is recorded as failed, not sent again (R-E5: nobody twice for the same
- * detection). A refusal never leaves one behind: {@link deliver} removes it before the
- * queue retries.
+ * detection). A refusal does not leave one behind: {@link deliver} removes it before the
+ * queue retries (unless storage fails for that too: the retry then records the email as
+ * interrupted, lost rather than doubled).
  */
 async function settleRecorded(
   tenantId: string,

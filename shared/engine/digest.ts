@@ -114,7 +114,8 @@ export async function sendTenantDigest(
 ): Promise<DigestOutcome> {
   const { tenantId, period } = message;
   // A message for a tenant that was never onboarded changes nothing, not even a claim (R-X2).
-  if (!(await getTenant(tenantId))) return { outcome: 'skipped' };
+  // Read fresh: a "not onboarded" cached moments before the tenant was onboarded must not cost its week.
+  if (!(await getTenant(tenantId, true))) return { outcome: 'skipped' };
   const claimed = await claim(message, now);
   if (claimed === 'done') return { outcome: 'alreadySent' };
   if (!claimed) return { outcome: 'claimedByAnotherRun' };

@@ -20,6 +20,11 @@ export type WorkerOutcome =
   | { outcome: 'rescoredUsers'; tenantId: string; users: number; wrote: number; maxAttempts: number }
   | { outcome: 'poisoned'; reason: string };
 
+/** One line for the log: a stored row that does not parse is named by its field, not dumped. */
+function causeOf(error: unknown): string {
+  return error instanceof z.ZodError ? describeZodError(error, 'stored row') : ensureError(error).message;
+}
+
 /**
  * Handles one rescore message: one user (feedback) or several (ingestion). A malformed
  * message is moved to the poison queue at once with its reason (R-X2): retrying it could
@@ -28,11 +33,6 @@ export type WorkerOutcome =
  * host.json's `batchSize` alone bounds the rescores an instance runs at once; when some
  * fail, the others are still done, and the retry finds nothing left to do for them.
  */
-/** One line for the log: a stored row that does not parse is named by its field, not dumped. */
-function causeOf(error: unknown): string {
-  return error instanceof z.ZodError ? describeZodError(error, 'stored row') : ensureError(error).message;
-}
-
 export async function handleRescoreMessage(message: unknown): Promise<WorkerOutcome> {
   const parsed = RescoreQueueMessage.safeParse(message);
   if (!parsed.success) {
