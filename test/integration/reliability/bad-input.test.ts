@@ -442,7 +442,8 @@ const badText = fc.oneof(
     "{'a':1}",
     'NaN',
     '\u0000',
-    '\uFEFF{}',
+    // A byte order mark is skipped (clients send one), so what follows it must be bad.
+    '\uFEFF{',
   ),
   fc.string({ maxLength: 200 }).filter((s) => {
     try {
