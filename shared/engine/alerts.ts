@@ -21,6 +21,7 @@ import { readRoleHolders } from '../storage/directory-store';
 import {
   deleteNotification,
   getNotification,
+  INTERRUPTED_REASON,
   notificationKey,
   putNotification,
   type Notification,
@@ -261,9 +262,6 @@ export async function sendAlertWindow(
   return outcome;
 }
 
-/** The log's reason for a window whose email may or may not have gone out. */
-const INTERRUPTED = 'interrupted while sending; not sent again so that nobody gets it twice';
-
 /**
  * Settles what an earlier run of a window recorded, and returns the pending rows it covers:
  * the users the entry names, as they were when it was written. An entry still `sending` is a
@@ -283,7 +281,7 @@ async function settleRecorded(
   const covered = pending.filter((p) => named.has(p.userId) && p.qualifiedAt <= previous.dateTime);
   const counts = { users: previous.users.length, recipients: previous.recipients.length };
   if (previous.outcome !== 'sending') return { outcome: { outcome: previous.outcome, ...counts }, covered };
-  await putNotification(tenantId, key, { ...previous, outcome: 'failed', reason: INTERRUPTED });
+  await putNotification(tenantId, key, { ...previous, outcome: 'failed', reason: INTERRUPTED_REASON });
   return { outcome: { outcome: 'interrupted', ...counts }, covered };
 }
 

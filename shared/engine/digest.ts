@@ -11,6 +11,7 @@ import { readDigestClaim, readDigestWeek, writeDigestClaim, type DigestClaim } f
 import { readPeople, readRoleHolders } from '../storage/directory-store';
 import {
   getNotification,
+  INTERRUPTED_REASON,
   notificationKey,
   putNotification,
   type Notification,
@@ -114,8 +115,10 @@ export async function sendTenantDigest(
 ): Promise<DigestOutcome> {
   const { tenantId, period } = message;
   // A message for a tenant that was never onboarded changes nothing, not even a claim (R-X2).
-  // Read fresh: a "not onboarded" cached moments before the tenant was onboarded must not cost its week.
-  if (!(await getTenant(tenantId, true))) return { outcome: 'skipped' };
+  // Read fresh (once, for the licence check below too): a "not onboarded" cached moments
+  // before the tenant was onboarded must not cost its week.
+  const tenant = await getTenant(tenantId, true);
+  if (!tenant) return { outcome: 'skipped' };
   const claimed = await claim(message, now);
   if (claimed === 'done') return { outcome: 'alreadySent' };
   if (!claimed) return { outcome: 'claimedByAnotherRun' };
@@ -139,21 +142,13 @@ export async function sendTenantDigest(
       return { outcome: 'alreadySent' };
     }
     // A crash between sending and recording: the email may have gone out. Never send twice (R-D4).
-    const tenant = await getTenant(tenantId);
-    if (tenant)
-      await record({
-        recipients: [],
-        users: [],
-        outcome: 'failed',
-        reason: 'interrupted while sending; not sent again so that nobody gets it twice',
-      });
+    await record({ recipients: [], users: [], outcome: 'failed', reason: INTERRUPTED_REASON });
     await finish(message, await readDigestClaim(tenantId, period.weekId), 'interrupted');
     return { outcome: 'interrupted' };
   }
 
-  const tenant = await getTenant(tenantId, true);
   const settings = await getSettings(tenantId, 'weeklyDigest', true);
-  if (!tenant || !isLicensed(tenant.license) || !settings.enabled) {
+  if (!isLicensed(tenant.license) || !settings.enabled) {
     await finish(message, claimed, 'skipped');
     return { outcome: 'skipped' };
   }

@@ -66,6 +66,9 @@ export function userPieces(users: Notification['users']): string[] {
   return pieces;
 }
 
+/** The log's reason for an email whose worker stopped while SendGrid had it: it may or may not have gone out. */
+export const INTERRUPTED_REASON = 'interrupted while sending; not sent again so that nobody gets it twice';
+
 export function notificationKey(dateTime: string, id: string): string {
   return keys.notification(invertedTime(dateTime), id);
 }
