@@ -9,9 +9,9 @@ import { UserRow, toEntity } from '../storage/entities';
 import { isConflict, isNotFound, isPreconditionFailed } from '../storage/errors';
 import { keys, partitions } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
-import { adminConfirmedDetection, writeAdminConfirmedDetection } from '../storage/ingest-store';
+import { adminConfirmedDetection, signInOwners, writeAdminConfirmedDetection } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
-import { getMany, getManyAcross, getOptional, submitGroups } from '../storage/table';
+import { getManyAcross, getOptional, submitGroups } from '../storage/table';
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
@@ -242,19 +242,15 @@ export async function acceptSignInAction(
 ): Promise<void> {
   const { tables } = getStorage();
   const ids = [...new Set(requestIds)];
-  const pointers = await getMany<{ userId: string }>(
-    tables,
-    partitions.index(tenantId),
-    ids.map((id) => keys.signInPointer(id)),
-  );
-  const missing = ids.filter((id) => !pointers.has(keys.signInPointer(id)));
+  const owners = await signInOwners(tenantId, ids);
+  const missing = ids.filter((id) => !owners.has(id));
   if (missing.length > 0)
     throw notFound(`No sign-in with id '${missing[0]}' in this tenant; nothing was applied.`);
 
   const acceptedAt = now.toISOString();
   const byUser = new Map<string, string[]>();
   for (const id of ids) {
-    const userId = pointers.get(keys.signInPointer(id))!.userId;
+    const userId = owners.get(id)!;
     byUser.set(userId, [...(byUser.get(userId) ?? []), id]);
   }
   const users = await getManyAcross<Record<string, unknown>>(
