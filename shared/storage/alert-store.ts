@@ -2,9 +2,8 @@ import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
-import { isNotFound } from './errors';
 import { keys, partitions } from './keys';
-import { getOptional, queryRanges, replaceIfUnchanged, submitGroups, withoutEtag } from './table';
+import { deleteRows, getOptional, queryRanges, replaceIfUnchanged, withoutEtag } from './table';
 
 /**
  * The tenant's alert window (R-E5): one ETag-checked row that says whether a window is
@@ -89,30 +88,6 @@ export async function deletePendingAlerts(
   }
   // The partitions at once (at most 16), each in transactions of 100.
   await Promise.all(
-    [...byPartition].map(([partitionKey, rowKeys]) => deleteInPartition(partitionKey, rowKeys)),
+    [...byPartition].map(([partitionKey, rowKeys]) => deleteRows(getStorage().tables, partitionKey, rowKeys)),
   );
-}
-
-async function deleteInPartition(partitionKey: string, rowKeys: readonly string[]): Promise<void> {
-  const { tables } = getStorage();
-  for (let i = 0; i < rowKeys.length; i += 100) {
-    const chunk = rowKeys.slice(i, i + 100);
-    try {
-      await submitGroups(tables, [
-        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
-      ]);
-    } catch (error) {
-      // A row already gone (a retry) must not fail the others: one delete per row then.
-      if (!isNotFound(error)) throw error;
-      await Promise.all(
-        chunk.map(async (rowKey) => {
-          try {
-            await tables.of(partitionKey).deleteEntity(partitionKey, rowKey);
-          } catch (e) {
-            if (!isNotFound(e)) throw e;
-          }
-        }),
-      );
-    }
-  }
 }

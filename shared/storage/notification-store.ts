@@ -2,9 +2,8 @@ import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { getStorage } from './clients';
 import { toEntity } from './entities';
-import { isNotFound } from './errors';
 import { invertedTime, keys } from './keys';
-import { getOptional, queryRange, submitGroups, upsertRow } from './table';
+import { deleteRows, getOptional, queryRange, submitGroups, upsertRow } from './table';
 
 /** One entry of the notification log (GET /riskloop/notifications). */
 export const Notification = z.object({
@@ -115,18 +114,15 @@ export async function putNotification(tenantId: string, rowKey: string, n: Notif
  */
 export async function deleteNotification(tenantId: string, rowKey: string): Promise<void> {
   const { tables } = getStorage();
-  const deleteRow = async (key: string): Promise<void> => {
-    try {
-      await tables.of(tenantId).deleteEntity(tenantId, key);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  };
-  await deleteRow(rowKey);
+  await deleteRows(tables, tenantId, [rowKey]);
   const pieces = await queryRange<object>(tables, tenantId, keys.notificationUsersRange(rowKey), undefined, [
     'RowKey',
   ]);
-  for (const piece of pieces) await deleteRow(piece.rowKey);
+  await deleteRows(
+    tables,
+    tenantId,
+    pieces.map((p) => p.rowKey),
+  );
 }
 
 export async function getNotification(tenantId: string, rowKey: string): Promise<Notification | undefined> {

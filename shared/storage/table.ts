@@ -193,3 +193,33 @@ export async function inParallel<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Deletes rows of one partition, in transactions of {@link MAX_BATCH}. A row already gone
+ * (a retry) must not fail the others: a transaction that meets one deletes row by row.
+ */
+export async function deleteRows(
+  tables: Tables,
+  partitionKey: string,
+  rowKeys: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < rowKeys.length; i += MAX_BATCH) {
+    const chunk = rowKeys.slice(i, i + MAX_BATCH);
+    try {
+      await submitGroups(tables, [
+        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+      ]);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await Promise.all(
+        chunk.map(async (rowKey) => {
+          try {
+            await tables.of(partitionKey).deleteEntity(partitionKey, rowKey);
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+    }
+  }
+}
