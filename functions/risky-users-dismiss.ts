@@ -1,6 +1,5 @@
 import { app } from '@azure/functions';
-import { initiatedBy } from '../shared/auth';
-import { acceptUserAction } from '../shared/engine/feedback';
+import { acceptUserAction, callerOf } from '../shared/engine/feedback';
 import { readJsonBody } from '../shared/http/body';
 import { UserIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
@@ -8,9 +7,16 @@ import { authorizedRoute } from '../shared/http/route';
 
 export const riskyUsersDismiss = authorizedRoute(
   'userFeedback',
-  async ({ request, invocation, principal, tenant, requestId, now }) => {
+  async ({ request, invocation, principal, tenant, requestId, clientRequestId, now }) => {
     const body = await readJsonBody(request, UserIdsBody);
-    await acceptUserAction(tenant.id, 'dismissUser', body.userIds, initiatedBy(principal), now, invocation);
+    await acceptUserAction(
+      tenant.id,
+      'dismissUser',
+      body.userIds,
+      callerOf({ principal, clientRequestId }),
+      now,
+      invocation,
+    );
     return noContent(requestId);
   },
 );

@@ -1,6 +1,5 @@
 import { app } from '@azure/functions';
-import { initiatedBy } from '../shared/auth';
-import { acceptSignInAction } from '../shared/engine/feedback';
+import { acceptSignInAction, callerOf } from '../shared/engine/feedback';
 import { readJsonBody } from '../shared/http/body';
 import { RequestIdsBody } from '../shared/http/feedback-bodies';
 import { noContent } from '../shared/http/respond';
@@ -8,13 +7,13 @@ import { authorizedRoute } from '../shared/http/route';
 
 export const signInsDismiss = authorizedRoute(
   'signInFeedback',
-  async ({ request, invocation, principal, tenant, requestId, now }) => {
+  async ({ request, invocation, principal, tenant, requestId, clientRequestId, now }) => {
     const body = await readJsonBody(request, RequestIdsBody);
     await acceptSignInAction(
       tenant.id,
       'dismissSignIn',
       body.requestIds,
-      initiatedBy(principal),
+      callerOf({ principal, clientRequestId }),
       now,
       invocation,
     );

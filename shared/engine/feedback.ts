@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
+import { initiatedBy, type Principal } from '../auth';
 import type { SignInActionKind, UserActionKind } from '../domain/facts';
 import { packRescores, type RescoreMessage } from '../domain/messages';
 import { getConfig } from '../config';
@@ -19,6 +20,30 @@ import { getManyAcross, getOptional, submitGroups } from '../storage/table';
  * worker.
  */
 
+/** Who calls, as the actions record it. */
+export interface Caller {
+  /** Recorded as the initiator of each action (R-S7). */
+  initiatedBy: string;
+  /**
+   * The caller's own `client-request-id`, when it sent one. Graph SDKs send one with every
+   * request and the same one again when they retry it (after a 503 with Retry-After), so it
+   * names the call: see {@link actionIdOf}.
+   */
+  clientRequestId?: string | undefined;
+}
+
+/** The caller of a feedback route: its principal, and the `client-request-id` it sent. */
+export function callerOf(ctx: { principal: Principal; clientRequestId: string | undefined }): Caller {
+  return { initiatedBy: initiatedBy(ctx.principal), clientRequestId: ctx.clientRequestId };
+}
+
+/**
+ * How long a call naming the `client-request-id` of an earlier one by the same caller is
+ * taken as its retry (Graph SDKs give up retrying after 30 minutes at most). After that, the
+ * id is being reused, and the call records new actions.
+ */
+export const RETRY_WINDOW_MS = 60 * 60_000;
+
 /** Where a call's warnings go: the function's invocation context. */
 interface Logger {
   warn(text: string): void;
@@ -28,6 +53,8 @@ const silent: Logger = { warn: () => undefined };
 /** What one user's share of a call writes: built once, so a retried write keeps its ids. */
 interface UserShare {
   actions: TransactionAction[];
+  /** The share again with new action ids, when its ids came from the caller's `client-request-id`. */
+  withNewIds?: () => UserShare;
   /** New detections the rows add (R-F3's), named in the rescore messages for the alert (R-F7). */
   detectionIds: string[];
   /** Runs once the rows are recorded (R-F3's detection, in other partitions). */
@@ -97,10 +124,12 @@ async function acceptForUser(
   tenantId: string,
   userId: string,
   row: Record<string, unknown> | undefined,
-  share: UserShare,
+  firstShare: UserShare,
+  now: Date,
 ): Promise<void> {
   const { tables } = getStorage();
   let current = row;
+  let share = firstShare;
   for (let attempt = 1; ; attempt += 1) {
     const user = current ? UserRow.parse(current) : undefined;
     try {
@@ -109,7 +138,13 @@ async function acceptForUser(
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced) throw error;
-      if (!(await shareRecorded(share))) {
+      const recordedAt = await shareRecordedAt(share);
+      if (recordedAt !== undefined && share.withNewIds && recordedAt < now.getTime() - RETRY_WINDOW_MS) {
+        // The caller reused a `client-request-id` of a call long past: this is a new call.
+        share = share.withNewIds();
+        continue;
+      }
+      if (recordedAt === undefined) {
         if (attempt >= MAX_ACCEPT_ATTEMPTS) throw tooBusy(userId);
         current = await getOptional<Record<string, unknown>>(
           tables,
@@ -127,11 +162,33 @@ async function acceptForUser(
   }
 }
 
-/** Whether a share's transaction committed: its first action row (a new id) exists. */
-async function shareRecorded(share: UserShare): Promise<boolean> {
+/**
+ * Whether a share's transaction committed, and when: its first action row exists (written
+ * by this call, whose answer was lost, or by the call it retries), with its `acceptedAt`.
+ */
+async function shareRecordedAt(share: UserShare): Promise<number | undefined> {
   const [, first] = share.actions[0]!;
   const { partitionKey, rowKey } = first as { partitionKey: string; rowKey: string };
-  return (await getOptional(getStorage().tables, partitionKey, rowKey)) !== undefined;
+  const row = await getOptional<{ acceptedAt?: string }>(getStorage().tables, partitionKey, rowKey);
+  return row ? Date.parse(row.acceptedAt ?? '') || 0 : undefined;
+}
+
+/**
+ * The id of an action row. A call with a `client-request-id` gets ids derived from it, the
+ * caller, the kind and the target: a retry of the call writes the very rows the first
+ * attempt did, finds them recorded, and records nothing twice (a retried confirm
+ * compromised adds no second R-F3 detection). Any other call gets new ids.
+ */
+function actionIdOf(caller: Caller, kind: string, userId: string, requestId?: string): string {
+  if (!caller.clientRequestId) return randomUUID();
+  const hex = createHash('sha256')
+    .update(
+      [caller.clientRequestId.toLowerCase(), caller.initiatedBy, kind, userId, requestId ?? ''].join('\n'),
+    )
+    .digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+    '-',
+  );
 }
 
 /** A user rewritten on every attempt to record an action: answered 503, so the caller retries. */
@@ -148,10 +205,11 @@ function actionRow(
   userId: string,
   kind: string,
   acceptedAt: string,
-  initiatedBy: string,
+  caller: Caller,
   requestId?: string,
 ): { id: string; row: TransactionAction } {
-  const id = randomUUID();
+  const id = actionIdOf(caller, kind, userId, requestId);
+  const { initiatedBy } = caller;
   return {
     id,
     row: [
@@ -169,7 +227,7 @@ export async function acceptUserAction(
   tenantId: string,
   kind: UserActionKind,
   userIds: readonly string[],
-  initiatedBy: string,
+  caller: Caller,
   now: Date = new Date(),
   log: Logger = silent,
 ): Promise<void> {
@@ -185,9 +243,9 @@ export async function acceptUserAction(
 
   const acceptedAt = now.toISOString();
   const shares = new Map(
-    ids.map((userId) => [userId, userActionShare(tenantId, userId, kind, acceptedAt, initiatedBy)]),
+    ids.map((userId) => [userId, userActionShare(tenantId, userId, kind, acceptedAt, caller)]),
   );
-  await acceptShares(tenantId, shares, found, log);
+  await acceptShares(tenantId, shares, found, now, log);
 }
 
 /**
@@ -200,12 +258,13 @@ async function acceptShares(
   tenantId: string,
   shares: ReadonlyMap<string, UserShare>,
   userRows: ReadonlyMap<string, Record<string, unknown>>,
+  now: Date,
   log: Logger,
 ): Promise<void> {
   await queueRecheck(tenantId, shares);
   const settled = await Promise.allSettled(
     [...shares].map(async ([userId, share]) => {
-      await acceptForUser(tenantId, userId, userRows.get(keys.user(userId)), share);
+      await acceptForUser(tenantId, userId, userRows.get(keys.user(userId)), share, now);
       await queueRescore({ type: 'rescore', tenantId, userId, detectionIds: share.detectionIds }, log);
     }),
   );
@@ -218,25 +277,34 @@ function userActionShare(
   userId: string,
   kind: UserActionKind,
   acceptedAt: string,
-  initiatedBy: string,
+  caller: Caller,
 ): UserShare {
-  const action = actionRow(tenantId, userId, kind, acceptedAt, initiatedBy);
-  if (kind !== 'confirmUserCompromised') return { actions: [action.row], detectionIds: [] };
+  const action = actionRow(tenantId, userId, kind, acceptedAt, caller);
+  const withNewIds = newIdsFor(caller, (anonymous) =>
+    userActionShare(tenantId, userId, kind, acceptedAt, anonymous),
+  );
+  if (kind !== 'confirmUserCompromised') return { actions: [action.row], detectionIds: [], withNewIds };
   // R-F3: the action adds a user detection. It lives in other partitions, so it is written
   // once the action is recorded; the rescore writes it too if this never happened.
   const detection = adminConfirmedDetection(userId, action.id, acceptedAt);
   return {
     detectionIds: [detection.id],
     actions: [action.row],
+    withNewIds,
     after: () => writeAdminConfirmedDetection(tenantId, detection),
   };
+}
+
+/** A share's {@link UserShare.withNewIds}: built again for the caller without its `client-request-id`. */
+function newIdsFor(caller: Caller, build: (caller: Caller) => UserShare): UserShare['withNewIds'] {
+  return caller.clientRequestId ? () => build({ initiatedBy: caller.initiatedBy }) : undefined;
 }
 
 export async function acceptSignInAction(
   tenantId: string,
   kind: SignInActionKind,
   requestIds: readonly string[],
-  initiatedBy: string,
+  caller: Caller,
   now: Date = new Date(),
   log: Logger = silent,
 ): Promise<void> {
@@ -257,16 +325,16 @@ export async function acceptSignInAction(
     tables,
     [...byUser.keys()].map((u) => ({ partitionKey: partitions.users(tenantId, u), rowKey: keys.user(u) })),
   );
+  const share = (userId: string, requestIds: readonly string[], by: Caller): UserShare => ({
+    actions: requestIds.map((requestId) => actionRow(tenantId, userId, kind, acceptedAt, by, requestId).row),
+    detectionIds: [],
+    withNewIds: newIdsFor(by, (anonymous) => share(userId, requestIds, anonymous)),
+  });
   const shares = new Map(
     [...byUser].map(([userId, requestIds]): [string, UserShare] => [
       userId,
-      {
-        actions: requestIds.map(
-          (requestId) => actionRow(tenantId, userId, kind, acceptedAt, initiatedBy, requestId).row,
-        ),
-        detectionIds: [],
-      },
+      share(userId, requestIds, caller),
     ]),
   );
-  await acceptShares(tenantId, shares, users, log);
+  await acceptShares(tenantId, shares, users, now, log);
 }

@@ -89,6 +89,8 @@ export interface RouteSpec {
   readonly notFound?: string;
   /** Replaces the usual 503 (storage unavailable, Graph error body with `Retry-After`). */
   readonly unavailable?: string;
+  /** A call that repeats the `client-request-id` of an earlier one is its retry (feedback). */
+  readonly retryKey?: boolean;
 }
 
 const feedback = (
@@ -106,6 +108,7 @@ const feedback = (
   access: tag === 'identityProtection' ? 'userFeedback' : 'signInFeedback',
   body,
   success: { status: 204, description: 'Accepted; applied offline (`isProcessing` is true until then).' },
+  retryKey: true,
   ...(body === 'UserIdsBody' ? { notFound: 'A user id is neither in the directory nor scored.' } : {}),
 });
 
@@ -508,6 +511,16 @@ function operationOf(spec: RouteSpec): JsonObject {
   }
   if (spec.list) parameters.push(...listParameters(spec.list));
   if (spec.entity) parameters.push(selectParameter(spec.entity));
+  if (spec.retryKey) {
+    parameters.push({
+      name: 'client-request-id',
+      in: 'header',
+      required: false,
+      description:
+        'A GUID naming the call (Graph SDKs send one). A call repeating the id of one by the same caller within an hour is its retry: actions it recorded are not recorded again.',
+      schema: { type: 'string', format: 'uuid' },
+    });
+  }
 
   return {
     operationId: spec.name,

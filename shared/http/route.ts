@@ -19,6 +19,8 @@ export interface RouteContext {
   principal: Principal;
   tenant: Tenant;
   requestId: string;
+  /** The caller's own `client-request-id` (a GUID), when it sent one; it is also {@link requestId}. */
+  clientRequestId: string | undefined;
   now: Date;
 }
 
@@ -28,10 +30,15 @@ function getAuthenticator(): Authenticator {
   return authenticator;
 }
 
+/** The caller's `client-request-id` when it is a GUID (Graph ignores any other). */
+function clientRequestIdOf(request: HttpRequest): string | undefined {
+  const given = request.headers.get('client-request-id') ?? '';
+  return /^[0-9a-fA-F-]{36}$/.test(given) ? given : undefined;
+}
+
 /** Request ids: the caller's `client-request-id` when it is a GUID (as Graph does), else a new one. */
 function requestIdOf(request: HttpRequest): string {
-  const given = request.headers.get('client-request-id') ?? '';
-  return /^[0-9a-fA-F-]{36}$/.test(given) ? given : randomUUID();
+  return clientRequestIdOf(request) ?? randomUUID();
 }
 
 /** Maps anything thrown to a Graph error response; unknown errors are logged and answered as a bare 500. */
@@ -72,7 +79,15 @@ export function authorizedRoute(
       if (!tenant) throw unauthenticated('The token’s tenant is not onboarded to this riskloop deployment.');
       tenantId = tenant.id;
       authorize(principal, operation);
-      response = await handle({ request, invocation, principal, tenant, requestId, now: new Date() });
+      response = await handle({
+        request,
+        invocation,
+        principal,
+        tenant,
+        requestId,
+        clientRequestId: clientRequestIdOf(request),
+        now: new Date(),
+      });
     } catch (error) {
       response = toErrorResponse(error, requestId, invocation);
     }

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { RestError, type QueueSendMessageOptions } from '@azure/storage-queue';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { acceptUserAction } from '../../shared/engine/feedback';
+import { acceptUserAction, RETRY_WINDOW_MS } from '../../shared/engine/feedback';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { readPendingAlerts } from '../../shared/storage/alert-store';
@@ -20,9 +21,10 @@ import { tenantId, tenantSeed, userId } from '../helpers/tenants';
 const N = 91;
 const T = tenantId(N);
 const ADMIN = userId(N, 1);
+const BY_ADMIN = { initiatedBy: ADMIN };
 const RECHECK_SECONDS = 1;
 
-useInProcessStorage('feedback-recheck', tenantSeed(N, 'p2', 10), {
+useInProcessStorage('feedback-recheck', tenantSeed(N, 'p2', 14), {
   FEEDBACK_RECHECK_SECONDS: String(RECHECK_SECONDS),
 });
 beforeAll(async () => {
@@ -72,7 +74,7 @@ describe('R-X6: the recheck queued with every feedback call', () => {
     const u = userId(N, 3);
     failSends((options) => !delayed(options));
     const warnings: string[] = [];
-    await acceptUserAction(T, 'dismissUser', [u], ADMIN, new Date(), { warn: (t) => warnings.push(t) });
+    await acceptUserAction(T, 'dismissUser', [u], BY_ADMIN, new Date(), { warn: (t) => warnings.push(t) });
     vi.restoreAllMocks();
 
     expect(warnings).toHaveLength(1);
@@ -103,7 +105,7 @@ describe('R-X6: the recheck queued with every feedback call', () => {
   it("R-F3 / R-F7: the recheck names the confirmation's detection, so a user confirmed compromised is still alerted on", async () => {
     const u = userId(N, 7);
     failSends((options) => !delayed(options));
-    await acceptUserAction(T, 'confirmUserCompromised', [u], ADMIN);
+    await acceptUserAction(T, 'confirmUserCompromised', [u], BY_ADMIN);
     vi.restoreAllMocks();
 
     const messages = await recheck();
@@ -126,7 +128,7 @@ describe('R-X6: the recheck queued with every feedback call', () => {
     const u = userId(N, 4);
     const before = await readUserSnapshot(T, u);
     failSends(delayed);
-    await expect(acceptUserAction(T, 'dismissUser', [u], ADMIN)).rejects.toThrow(/The server is busy/);
+    await expect(acceptUserAction(T, 'dismissUser', [u], BY_ADMIN)).rejects.toThrow(/The server is busy/);
     vi.restoreAllMocks();
 
     const after = await readUserSnapshot(T, u);
@@ -137,7 +139,7 @@ describe('R-X6: the recheck queued with every feedback call', () => {
 
   it('R-X3: after the action was applied, the recheck writes nothing', async () => {
     const u = userId(N, 5);
-    await acceptUserAction(T, 'confirmUserSafe', [u], ADMIN);
+    await acceptUserAction(T, 'confirmUserSafe', [u], BY_ADMIN);
     const immediate = await drain();
     expect(immediate).toEqual([{ type: 'rescore', tenantId: T, userId: u, detectionIds: [] }]);
     for (const message of immediate) await handleRescoreMessage(message);
@@ -174,7 +176,7 @@ describe('R-X6: a feedback transaction whose answer was lost', () => {
     const u = userId(N, 9);
     let first = true;
     failTransactions(u, () => (first ? ((first = false), true) : false));
-    await acceptUserAction(T, 'dismissUser', [u], ADMIN);
+    await acceptUserAction(T, 'dismissUser', [u], BY_ADMIN);
     vi.restoreAllMocks();
 
     const { user, facts } = await readUserSnapshot(T, u);
@@ -186,7 +188,7 @@ describe('R-X6: a feedback transaction whose answer was lost', () => {
   it('a user rewritten on every attempt: 503 with Retry-After, and the action is not recorded', async () => {
     const u = userId(N, 10);
     const calls = failTransactions(u, () => false);
-    await expect(acceptUserAction(T, 'dismissUser', [u], ADMIN)).rejects.toMatchObject({
+    await expect(acceptUserAction(T, 'dismissUser', [u], BY_ADMIN)).rejects.toMatchObject({
       code: 'serviceUnavailable',
       retryAfterSeconds: 5,
       message: expect.stringMatching(/action was not recorded; retry shortly/),
@@ -194,6 +196,79 @@ describe('R-X6: a feedback transaction whose answer was lost', () => {
     expect(calls()).toBe(8);
     vi.restoreAllMocks();
     expect((await readUserSnapshot(T, u)).facts.actions).toEqual([]);
+    await drain();
+  });
+});
+
+describe('R-X6: a call retried with the same client-request-id (Graph SDKs retry a 503 so)', () => {
+  const confirmations = async (u: string) => {
+    const { facts } = await readUserSnapshot(T, u);
+    return {
+      actions: facts.actions.filter((a) => a.kind === 'confirmUserCompromised').length,
+      detections: facts.detections.filter((d) => d.riskEventType === 'adminConfirmedUserCompromised').length,
+    };
+  };
+
+  it('failed for one user after recording the other: the retry records the missing one and nothing twice', async () => {
+    const [fine, failing] = [userId(N, 11), userId(N, 12)];
+    const caller = { initiatedBy: ADMIN, clientRequestId: randomUUID() };
+    // Storage refuses the failing user's transaction once (503), after the other user's committed.
+    const client = getStorage().tables.of(partitions.users(T, failing));
+    const submit = client.submitTransaction.bind(client);
+    let refused = 0;
+    vi.spyOn(client, 'submitTransaction').mockImplementation(async (actions) => {
+      if (refused === 0 && JSON.stringify(actions).includes(failing)) {
+        refused += 1;
+        throw new RestError('The server is busy.', { statusCode: 503 });
+      }
+      return submit(actions);
+    });
+    await expect(acceptUserAction(T, 'confirmUserCompromised', [fine, failing], caller)).rejects.toThrow(
+      /The server is busy/,
+    );
+    expect(refused).toBe(1);
+    expect(await confirmations(fine)).toEqual({ actions: 1, detections: 1 });
+    expect(await confirmations(failing)).toEqual({ actions: 0, detections: 0 });
+
+    await acceptUserAction(T, 'confirmUserCompromised', [fine, failing], caller);
+    vi.restoreAllMocks();
+    expect(await confirmations(fine)).toEqual({ actions: 1, detections: 1 });
+    expect(await confirmations(failing)).toEqual({ actions: 1, detections: 1 });
+    // Both users are rescored (the retried one again, which changes nothing twice).
+    for (const message of await drain()) await handleRescoreMessage(message);
+    for (const u of [fine, failing])
+      expect((await readUserSnapshot(T, u)).user).toMatchObject({
+        riskState: 'confirmedCompromised',
+        isProcessing: false,
+      });
+    expect((await readPendingAlerts(T)).filter((p) => p.userId === fine)).toHaveLength(1);
+  });
+
+  it('another call records again: a new client-request-id, none, or one reused after the retry window', async () => {
+    const u = userId(N, 13);
+    const [reused, fresh] = [randomUUID(), randomUUID()];
+    const longAgo = new Date(Date.now() - RETRY_WINDOW_MS - 60_000);
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN, clientRequestId: reused }, longAgo);
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN, clientRequestId: reused });
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN, clientRequestId: fresh });
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN });
+    // Within the window, the same id by another caller, or for another action, is another call.
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: userId(N, 2), clientRequestId: reused });
+    await acceptUserAction(T, 'confirmUserSafe', [u], { initiatedBy: ADMIN, clientRequestId: reused });
+    const { facts } = await readUserSnapshot(T, u);
+    expect(facts.actions.map((a) => [a.kind, a.initiatedBy]).sort()).toEqual(
+      [
+        ['confirmUserSafe', ADMIN],
+        ['dismissUser', ADMIN],
+        ['dismissUser', ADMIN],
+        ['dismissUser', ADMIN],
+        ['dismissUser', ADMIN],
+        ['dismissUser', userId(N, 2)],
+      ].sort(),
+    );
+    // And the same call again within the window is its retry.
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN, clientRequestId: fresh });
+    expect((await readUserSnapshot(T, u)).facts.actions).toHaveLength(6);
     await drain();
   });
 });

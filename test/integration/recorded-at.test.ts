@@ -52,7 +52,7 @@ describe('R-S5: rows are recorded when they are stored', () => {
     const call = ingestDetections(T, [detection('during', u)]);
     await eventually(() => (held ? true : undefined), 10_000, 'the call to reach its claim');
 
-    await acceptUserAction(T, 'dismissUser', [u], userId(N, 1));
+    await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: userId(N, 1) });
     await rescoreQueued();
     expect((await readUserSnapshot(T, u)).user).toMatchObject({ riskLevel: 'none', riskState: 'dismissed' });
 

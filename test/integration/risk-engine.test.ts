@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, partitions, tableOf } from '../../shared/storage/keys';
@@ -407,6 +408,59 @@ describe('feedback actions (SPEC §4)', () => {
     // The other user's action was recorded: it is applied now, not whenever that user is
     // next rescored for another reason.
     expect(await settled(fine)).toMatchObject({ riskState: 'dismissed', riskLevel: 'none' });
+  });
+
+  it('R-X6: a failed call retried with the same client-request-id records each action once; another call records again', async () => {
+    const fine = userId(LICENSED, 16);
+    const broken = userId(LICENSED, 17);
+    await ingest('/riskloop/riskDetections', [
+      userDetection('rt-d1', fine, 'medium'),
+      userDetection('rt-d2', broken, 'medium'),
+    ]);
+    await settled(fine);
+    await settled(broken);
+    const partitionKey = partitions.users(T, broken);
+    const users = TableClient.fromConnectionString(service.azurite.connectionString, tableOf(partitionKey), {
+      allowInsecureConnection: true,
+    });
+    await users.upsertEntity({ partitionKey, rowKey: keys.user(broken), riskLevel: 'unreadable' }, 'Merge');
+    const confirm = (clientRequestId?: string) =>
+      service.call(
+        admin,
+        'POST',
+        '/identityProtection/riskyUsers/confirmCompromised',
+        { userIds: [fine, broken] },
+        clientRequestId ? { 'client-request-id': clientRequestId } : {},
+      );
+    const call = randomUUID();
+    expect((await confirm(call)).status).toBe(500);
+    await users.upsertEntity({ partitionKey, rowKey: keys.user(broken), riskLevel: 'medium' }, 'Merge');
+    expect((await confirm(call)).status).toBe(204);
+
+    const confirmations = async (user: string) => {
+      const history = await getJson<{ value: Array<{ initiatedBy: string }> }>(
+        reader,
+        `/identityProtection/riskyUsers/${user}/history`,
+      );
+      const detections = await getJson<{ value: Array<{ riskEventType: string }> }>(
+        reader,
+        `/identityProtection/riskDetections?$filter=userId eq '${user}'`,
+      );
+      return {
+        history: history.value.filter((h) => h.initiatedBy !== '').length,
+        detections: detections.value.filter((d) => d.riskEventType === 'adminConfirmedUserCompromised')
+          .length,
+      };
+    };
+    for (const user of [fine, broken]) {
+      expect(await settled(user)).toMatchObject({ riskState: 'confirmedCompromised', riskLevel: 'high' });
+      expect(await confirmations(user)).toEqual({ history: 1, detections: 1 });
+    }
+    // A new call, with its own client-request-id or none, is another action.
+    expect((await confirm(randomUUID())).status).toBe(204);
+    expect((await confirm()).status).toBe(204);
+    await eventually(async () => ((await confirmations(fine)).history === 3 ? true : undefined));
+    expect(await confirmations(fine)).toEqual({ history: 3, detections: 3 });
   });
 
   it('R-X4: two concurrent conflicting actions on one user lose nothing', async () => {

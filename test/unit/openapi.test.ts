@@ -120,4 +120,23 @@ describe('OpenAPI document', () => {
       '$skiptoken',
     ]);
   });
+
+  it('feedback operations, and only they, document client-request-id as their retry key', () => {
+    const paths = document.paths as Record<string, Record<string, { parameters?: Json[] }>>;
+    const withHeader = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => op.parameters?.some((p) => p.name === 'client-request-id' && p.in === 'header'))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(withHeader.sort()).toEqual(
+      [
+        'post /auditLogs/signIns/confirmCompromised',
+        'post /auditLogs/signIns/confirmSafe',
+        'post /auditLogs/signIns/dismiss',
+        'post /identityProtection/riskyUsers/confirmCompromised',
+        'post /identityProtection/riskyUsers/confirmSafe',
+        'post /identityProtection/riskyUsers/dismiss',
+      ].sort(),
+    );
+  });
 });
