@@ -56,6 +56,14 @@ export type SignInActionKind = (typeof signInActionKinds)[number];
 export type UserRemediationKind = (typeof userRemediationKinds)[number];
 export type ActionKind = UserActionKind | SignInActionKind | UserRemediationKind | 'mfaPassed';
 
+/** An administrator's feedback (SPEC §4), as opposed to an ingested remediation event (R-F5). */
+export function isAdminAction(kind: ActionKind): boolean {
+  return (
+    (userActionKinds as readonly string[]).includes(kind) ||
+    (signInActionKinds as readonly string[]).includes(kind)
+  );
+}
+
 /** An accepted feedback action or remediation event, in the order riskloop accepted it. */
 export interface ActionFact {
   id: string;

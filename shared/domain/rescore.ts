@@ -1,4 +1,4 @@
-import type { DerivedState, UserFacts } from './facts';
+import { isAdminAction, type DerivedState, type UserFacts } from './facts';
 import { isActiveState, type RiskDetail, type RiskLevel, type RiskState } from './levels';
 import { detailOf, scoreUser, type SignInView, type UserView } from './scoring';
 
@@ -68,7 +68,10 @@ export function planRescore(input: RescoreInput): RescorePlan {
   const path: Array<Pick<UserView, 'riskLevel' | 'riskState'>> = [last];
   for (const { action, after } of score.actionOutcomes) {
     if (action.appliedAt === undefined) {
-      // R-S7: every accepted admin action is recorded, even one that changes nothing.
+      path.push(after);
+      // R-S7: every accepted admin action is recorded, even one that changes nothing; a
+      // remediation event only when it changes the user.
+      if (!isAdminAction(action.kind) && sameView(last, after)) continue;
       history.push({
         key: `${action.acceptedAt}|a|${action.id}`,
         actionId: action.id,
@@ -81,7 +84,6 @@ export function planRescore(input: RescoreInput): RescorePlan {
         ...after,
       });
       last = after;
-      path.push(after);
     }
   }
   const final = score.user;

@@ -1,4 +1,12 @@
-import type { ActionFact, ActionKind, DerivedState, DetectionFact, SignInFact, UserFacts } from './facts';
+import {
+  isAdminAction,
+  type ActionFact,
+  type ActionKind,
+  type DerivedState,
+  type DetectionFact,
+  type SignInFact,
+  type UserFacts,
+} from './facts';
 import { isActiveState, maxLevel, type RiskDetail, type RiskLevel, type RiskState } from './levels';
 
 /**
@@ -158,6 +166,8 @@ class Replay {
     const detail = detailOf(action.kind);
     const signInState = signInActionState[action.kind];
     if (signInState && action.requestId) {
+      // A remediation event closes risk: a sign-in (or below, a user) with none keeps its state.
+      if (!isAdminAction(action.kind) && !isActiveState(this.signInView(action.requestId).riskState)) return;
       this.applyToSignIn(action.requestId, signInState, detail);
       return;
     }
@@ -168,6 +178,8 @@ class Replay {
     }
     const closing = userClosingState[action.kind];
     if (closing) {
+      // R-S4: a user never at risk stays `none` (a routine password reset is no remediation).
+      if (!isAdminAction(action.kind) && !isActiveState(this.userView().riskState)) return;
       for (const id of this.signInIds) {
         if (isActiveState(this.signInView(id).riskState))
           this.signInAction.set(id, { riskState: closing, riskDetail: detail });

@@ -108,6 +108,19 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     expect(plan.user.riskLastUpdatedDateTime).toBe(at(0));
   });
 
+  it('R-S4/R-S7: a remediation event for a user never at risk writes no history and no risky user', () => {
+    const facts = {
+      userId: USER,
+      detections: [],
+      signIns: [],
+      actions: [action('r1', 'selfServicePasswordReset', 5, { initiatedBy: '' })],
+    };
+    const plan = planRescore({ facts, previous: undefined, ...noStored, now: at(6) });
+    expect(plan.history).toEqual([]);
+    expect(plan.appliedActionIds).toEqual(['r1']);
+    expect(plan.user).toMatchObject({ riskLevel: 'none', riskState: 'none', changed: false });
+  });
+
   it('R-S6/R-X3: re-planning stored facts writes nothing new', () => {
     const facts = {
       userId: USER,

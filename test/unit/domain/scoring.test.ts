@@ -236,6 +236,56 @@ describe('feedback actions (SPEC §4)', () => {
     expect(score.user).toEqual({ riskLevel: 'none', riskState: 'remediated', riskDetail: detail });
   });
 
+  it.each(['adminPasswordReset', 'selfServicePasswordReset', 'securePasswordChange'] as const)(
+    'R-S4/R-F5: %s for a user with no active risk changes nothing (never at risk, or dismissed)',
+    (kind) => {
+      const never = scoreUser(facts({ actions: [action('r', kind, 5, { initiatedBy: '' })] }));
+      expect(never.user).toEqual({ riskLevel: 'none', riskState: 'none', riskDetail: 'none' });
+      const dismissed = scoreUser(
+        facts({
+          detections: [detection('d1', 0)],
+          actions: [action('a', 'dismissUser', 2), action('r', kind, 5, { initiatedBy: '' })],
+        }),
+      );
+      expect(dismissed.user).toEqual({
+        riskLevel: 'none',
+        riskState: 'dismissed',
+        riskDetail: 'adminDismissedAllRiskForUser',
+      });
+      // A user confirmed compromised is at risk: the reset remediates it.
+      const compromised = scoreUser(
+        facts({
+          detections: [
+            detection('acc-c', 2, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+          ],
+          actions: [action('c', 'confirmUserCompromised', 2), action('r', kind, 5, { initiatedBy: '' })],
+        }),
+      );
+      expect(compromised.user).toMatchObject({ riskLevel: 'none', riskState: 'remediated' });
+    },
+  );
+
+  it('R-F5: mfaPassed on a sign-in without active risk changes nothing', () => {
+    const score = scoreUser(
+      facts({
+        signIns: [signIn('s1', 0)],
+        detections: [detection('u1', 1, { riskLevel: 'low' })],
+        actions: [action('m', 'mfaPassed', 5, { requestId: 's1' })],
+      }),
+    );
+    expect(score.signIns.get('s1')).toEqual({
+      riskLevelAggregated: 'none',
+      riskState: 'none',
+      riskDetail: 'none',
+    });
+    expect(score.user).toEqual({ riskLevel: 'low', riskState: 'atRisk', riskDetail: 'none' });
+    // An administrator's action on the same sign-in is recorded as asked.
+    const dismissed = scoreUser(
+      facts({ signIns: [signIn('s1', 0)], actions: [action('d', 'dismissSignIn', 5, { requestId: 's1' })] }),
+    );
+    expect(dismissed.signIns.get('s1')).toMatchObject({ riskState: 'dismissed' });
+  });
+
   it('R-F5: mfaPassed remediates that sign-in and its detections; the user is rescored', () => {
     const score = scoreUser(
       facts({
