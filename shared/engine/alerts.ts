@@ -233,16 +233,20 @@ export async function sendAlertWindow(
   // From here on this window is ours (or a retry of ours): finish it. Everything it reads
   // before sending is independent, so it is read at once.
   const key = window.notificationKey ?? notificationKey(now.toISOString(), window.windowId);
-  const [pending, previous, context] = await Promise.all([
+  const [waiting, previous, context] = await Promise.all([
     readPendingAlerts(tenantId),
     getNotification(tenantId, key),
     readSendingContext(tenantId),
   ]);
+  // The email names the users who qualified by the time it is sent (its log entry's
+  // `dateTime`): that is how a retry tells which of them it covered. Anyone who qualified
+  // since waits for the next window.
+  const pending = waiting.filter((p) => p.qualifiedAt <= now.toISOString());
   let outcome: AlertWindowOutcome;
   let covered: readonly PendingAlertRow[] = pending;
   if (previous) {
     // A retry after this window's email was recorded (or was being sent): never send again.
-    ({ outcome, covered } = await settleRecorded(tenantId, key, previous, pending));
+    ({ outcome, covered } = await settleRecorded(tenantId, key, previous, waiting));
   } else if (pending.length === 0) {
     outcome = { outcome: 'empty' };
   } else {

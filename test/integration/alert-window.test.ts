@@ -15,6 +15,7 @@ import {
   type WindowRow,
 } from '../../shared/storage/alert-store';
 import { ensureStorage, getStorage, queues } from '../../shared/storage/clients';
+import { partitions } from '../../shared/storage/keys';
 import { getNotification, notificationKey, putNotification } from '../../shared/storage/notification-store';
 import { submitGroups, submitGroupsByPartition } from '../../shared/storage/table';
 import { putSettings } from '../../shared/storage/settings-store';
@@ -217,6 +218,46 @@ describe('alert window timing (SPEC §5)', () => {
     const emails = forTenant(t.n);
     expect(emails).toHaveLength(2);
     expect(JSON.stringify(emails[1]!.body)).toContain(`user4@t${t.n}.example`);
+  });
+
+  it('R-E5: a user who qualifies after the claim waits for the next window, so a redelivery after a failed cleanup emails nobody twice', async () => {
+    const { t, window: first } = await windowDueNow();
+    const claimedAt = new Date();
+    // User 4 qualifies just after the claim, before the sender reads who is waiting.
+    await qualify(t, 4, new Date(claimedAt.getTime() + 1));
+    // Storage fails once as the emailed users leave the pending list (after the log entry).
+    const refused: string[] = [];
+    for (const user of [3, 4]) {
+      const client = getStorage().tables.of(partitions.users(t.id, userId(t.n, user)));
+      const submit = client.submitTransaction.bind(client);
+      vi.spyOn(client, 'submitTransaction').mockImplementation(async (actions) => {
+        if (refused.length === 0 && actions.every(([kind]) => kind === 'delete')) {
+          refused.push(String(user));
+          throw new RestError('The server is busy.', { statusCode: 503 });
+        }
+        return submit(actions);
+      });
+    }
+    const message = { type: 'alertWindow' as const, tenantId: t.id, windowId: first.windowId };
+    await expect(sendAlertWindow(message, claimedAt)).rejects.toThrow(/busy/);
+    expect(refused).toHaveLength(1);
+    vi.restoreAllMocks();
+    // The queue redelivers: the email is recorded, so it is settled, not sent again.
+    expect(await sendAlertWindow(message)).toMatchObject({ outcome: 'sent', users: 1 });
+    const second = (await readWindow(t.id))!;
+    expect(second).toMatchObject({ state: 'open' });
+    expect(
+      await sendAlertWindow(
+        { type: 'alertWindow', tenantId: t.id, windowId: second.windowId },
+        new Date(Date.parse(second.closesAt)),
+      ),
+    ).toMatchObject({ outcome: 'sent', users: 1 });
+
+    const emails = forTenant(t.n).map((r) => JSON.stringify(r.body));
+    expect(emails).toHaveLength(2);
+    expect(emails.filter((e) => e.includes(`user3@t${t.n}.example`))).toHaveLength(1);
+    expect(emails.filter((e) => e.includes(`user4@t${t.n}.example`))).toHaveLength(1);
+    expect(await readPendingAlerts(t.id)).toEqual([]);
   });
 
   it('R-E5: a window whose sender was killed while SendGrid had its email is not sent again on redelivery; the log says why', async () => {
