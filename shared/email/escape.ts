@@ -42,13 +42,18 @@ export function safeHttpUrl(url: string, fallback: string): string {
  * One line of plain text: control characters (CR/LF included) become spaces, runs of
  * whitespace collapse, and very long values are cut. Used for subjects, where a newline
  * would break the header, and for the text part, where it could fake extra lines.
+ * Direction controls (embeddings, overrides, isolates, marks) and invisible spaces are
+ * removed: a display name ending in U+202E would show the rest of its line (the user's
+ * address, their risk level) reversed. A value left with nothing visible is empty.
  */
 export function singleLine(value: string | null | undefined, maxLength = 200): string {
   const flat = (value ?? '')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
+  if (/^[\u200c\u200d]*$/.test(flat)) return '';
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 

@@ -127,6 +127,24 @@ describe('users at risk alert (R-E7)', () => {
     expect(text).toContain('- Adele Vance <adele@contoso.example> - risk level: Medium');
   });
 
+  it('R-E7: a name with direction controls or only invisible characters cannot reverse or hide its entry', () => {
+    const { subject, text, html } = render({
+      tenantDisplayName: 'Contoso\u202E',
+      users: [
+        {
+          userId: 'u-a',
+          displayName: 'Alice\u202Ehgih',
+          userPrincipalName: 'alice@x.example',
+          riskLevel: 'low',
+        },
+        { userId: 'u-z', displayName: '\u200B', userPrincipalName: 'zero@x.example', riskLevel: 'low' },
+      ],
+    });
+    expect(text).toContain('- Alicehgih <alice@x.example> - risk level: Low');
+    expect(text).toContain('- zero@x.example <zero@x.example> - risk level: Low');
+    for (const part of [subject, text, html]) expect(part).not.toMatch(/[\u200b\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('keeps subject and text lines single-line when names contain newlines', () => {
     const { subject, text } = render({
       tenantDisplayName: 'Contoso\r\nBcc: victim@example.com',

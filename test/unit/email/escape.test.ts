@@ -71,4 +71,13 @@ describe('singleLine', () => {
     expect(singleLine('a\r\nb\tc\u2028d')).toBe('a b c d');
     expect(singleLine('x'.repeat(300), 10)).toBe(`${'x'.repeat(9)}…`);
   });
+
+  it('R-E7: removes direction controls and invisible spaces, so a name cannot reverse or hide its line', () => {
+    expect(singleLine('Alice\u202Ehgih')).toBe('Alicehgih');
+    expect(singleLine('\u2067Bob\u2069 \u200Fx\u200E\u061C')).toBe('Bob x');
+    expect(singleLine('\u200B')).toBe('');
+    expect(singleLine('\uFEFF\u200D\u2060')).toBe('');
+    // Joiners inside a name are part of it (Persian, emoji sequences).
+    expect(singleLine('می\u200Cخواهم 👩\u200D💻')).toBe('می\u200Cخواهم 👩\u200D💻');
+  });
 });
