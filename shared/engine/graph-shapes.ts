@@ -46,7 +46,8 @@ export function riskDetectionOf(row: DetectionRow, licensed: boolean): Record<st
     riskState: row.riskState,
     riskLevel: row.riskLevel,
     riskDetail: row.riskDetail,
-    source: row.source ?? 'IdentityProtection',
+    // A premium detection's source would tell what it was (R-L2).
+    source: masked ? 'IdentityProtection' : (row.source ?? 'IdentityProtection'),
     detectionTimingType: row.detectionTimingType,
     activity: row.activity,
     tokenIssuerType: 'AzureAD',

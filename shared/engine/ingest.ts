@@ -38,7 +38,31 @@ export async function ingestDetections(
   tenantId: string,
   items: readonly DetectionInput[],
 ): Promise<IngestResult> {
+  await checkDetectionSignIns(tenantId, items);
   return queueRescores(tenantId, await insertGroups(tenantId, detectionGroups(tenantId, items)));
+}
+
+/**
+ * A sign-in detection belongs to its sign-in's user. One naming another user's sign-in
+ * would raise this user's risk where no action on that sign-in reaches it (they find the
+ * sign-in's user through its pointer): bad input (R-X1), and nothing of the call is stored.
+ * A sign-in not ingested yet may follow; two items of one call must agree on its user. One
+ * point read per sign-in named (user detections, the usual bulk, cost nothing here).
+ */
+async function checkDetectionSignIns(tenantId: string, items: readonly DetectionInput[]): Promise<void> {
+  const named = items.flatMap((d, index) =>
+    d.requestId ? [{ index, userId: d.userId, requestId: d.requestId }] : [],
+  );
+  if (named.length === 0) return;
+  const owners = new Map<string, string>();
+  for (const n of named) if (!owners.has(n.requestId)) owners.set(n.requestId, n.userId);
+  const stored = await signInOwners(tenantId, [...owners.keys()]);
+  for (const [requestId, userId] of stored) owners.set(requestId, userId);
+  const wrong = named.find((n) => owners.get(n.requestId) !== n.userId);
+  if (wrong)
+    throw badRequest(
+      `Invalid body: value[${wrong.index}].requestId: sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`,
+    );
 }
 
 /**

@@ -350,6 +350,37 @@ describe('feedback actions (SPEC §4)', () => {
     });
   });
 
+  it('R-X1: a detection naming another user’s sign-in is a 400 naming requestId, and nothing of the call is stored', async () => {
+    const u = userId(LICENSED, 25);
+    const other = userId(LICENSED, 26);
+    await ingest('/riskloop/signIns', [signIn('own-25', u, []), signIn('theirs-26', other, [])]);
+    const offline = (id: string, user: string, requestId: string) => ({
+      ...userDetection(id, user, 'medium', 30, 'unlikelyTravel'),
+      activity: 'signin',
+      requestId,
+    });
+    for (const [value, reason] of [
+      [
+        [offline('xs-1', u, 'own-25'), offline('xs-2', u, 'theirs-26')],
+        /value\[1\]\.requestId: sign-in 'theirs-26' is not a sign-in of user/,
+      ],
+      // A sign-in not ingested yet: the items of one call must agree on its user.
+      [
+        [offline('xs-1', u, 'later-1'), offline('xs-3', other, 'later-1')],
+        /value\[1\]\.requestId: sign-in 'later-1' is not a sign-in of user/,
+      ],
+    ] as const) {
+      const res = await service.call(ingester, 'POST', '/riskloop/riskDetections', { value });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
+    }
+    // Nothing was stored: the valid items are new now.
+    expect(
+      await ingest('/riskloop/riskDetections', [offline('xs-1', u, 'own-25'), offline('xs-4', u, 'later-2')]),
+    ).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
+  });
+
   it('R-F5: mfaPassed may name a sign-in known only from the user’s own detections', async () => {
     const u = userId(LICENSED, 23);
     await ingest('/riskloop/riskDetections', [
@@ -616,6 +647,7 @@ describe('licence masking (R-L1, R-L2)', () => {
           ipAddress: '203.0.113.5',
           location: { city: 'Oslo' },
           additionalInfo: 'secret premium detail',
+          source: 'MicrosoftCloudAppSecurity',
         },
       ],
       freeIngester,
@@ -630,6 +662,8 @@ describe('licence masking (R-L1, R-L2)', () => {
       ipAddress: null,
       location: null,
       additionalInfo: null,
+      // The source would tell which premium detection it was.
+      source: 'IdentityProtection',
       riskLevel: 'high',
     });
     const byType = await getJson<{ value: unknown[] }>(
