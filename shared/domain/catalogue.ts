@@ -85,16 +85,25 @@ export function catalogueViolation(d: {
   activity: Activity;
   detectionTimingType: Timing;
   riskLevel: string;
-}): string | undefined {
+}): { field: 'riskEventType' | 'detectionTimingType' | 'riskLevel'; message: string } | undefined {
   const entry = findCatalogueEntry(d.activity, d.riskEventType);
   if (!entry || entry.systemOnly) {
-    return `riskEventType '${d.riskEventType}' is not a known ${d.activity} detection`;
+    return {
+      field: 'riskEventType',
+      message: `riskEventType '${d.riskEventType}' is not a known ${d.activity} detection`,
+    };
   }
   if (!entry.timings.includes(d.detectionTimingType)) {
-    return `detectionTimingType '${d.detectionTimingType}' is not allowed for ${d.activity} detection '${d.riskEventType}' (allowed: ${entry.timings.join(', ')})`;
+    return {
+      field: 'detectionTimingType',
+      message: `detectionTimingType '${d.detectionTimingType}' is not allowed for ${d.activity} detection '${d.riskEventType}' (allowed: ${entry.timings.join(', ')})`,
+    };
   }
   if (entry.fixedLevel && d.riskLevel !== entry.fixedLevel) {
-    return `riskLevel of '${d.riskEventType}' is always '${entry.fixedLevel}'`;
+    return {
+      field: 'riskLevel',
+      message: `riskLevel of '${d.riskEventType}' is always '${entry.fixedLevel}'`,
+    };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { catalogueViolation } from './catalogue';
-import { ExternalId, Guid, IsoDateTime } from './ids';
+import { EventDateTime, ExternalId, Guid } from './ids';
 import { DetectionLevel } from './levels';
 
 /** Ingestion bodies of SPEC §7 (riskloop's own routes), with the catalogue checks of R-X1. */
@@ -24,7 +24,7 @@ export const SignInInput = z
     userId: Guid,
     userPrincipalName: Text(256).min(1),
     userDisplayName: Text(256).optional(),
-    createdDateTime: IsoDateTime,
+    createdDateTime: EventDateTime,
     ipAddress: Text(64).optional(),
     location: Location.optional(),
     status: z.strictObject({ errorCode: z.number().int(), failureReason: Text(1000).optional() }).optional(),
@@ -33,8 +33,10 @@ export const SignInInput = z
   .superRefine((s, ctx) => {
     s.riskDetections.forEach((d, i) => {
       const problem = catalogueViolation({ ...d, activity: 'signin', detectionTimingType: 'realtime' });
+      // A sign-in's detections are real-time by definition: a type that cannot be is its riskEventType's fault.
+      const field = problem?.field === 'riskLevel' ? 'riskLevel' : 'riskEventType';
       if (problem)
-        ctx.addIssue({ code: 'custom', path: ['riskDetections', i, 'riskEventType'], message: problem });
+        ctx.addIssue({ code: 'custom', path: ['riskDetections', i, field], message: problem.message });
     });
   });
 export type SignInInput = z.infer<typeof SignInInput>;
@@ -51,8 +53,8 @@ export const DetectionInput = z
     riskLevel: DetectionLevel,
     detectionTimingType: z.enum(['realtime', 'offline']),
     activity: z.enum(['signin', 'user']),
-    activityDateTime: IsoDateTime,
-    detectedDateTime: IsoDateTime,
+    activityDateTime: EventDateTime,
+    detectedDateTime: EventDateTime,
     ipAddress: Text(64).optional(),
     location: Location.optional(),
     source: Text(100).optional(),
@@ -60,7 +62,7 @@ export const DetectionInput = z
   })
   .superRefine((d, ctx) => {
     const problem = catalogueViolation(d);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['riskEventType'], message: problem });
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     if (REALTIME_ID.test(d.id)) {
       // Shared with the ids of sign-ins' real-time detections: a collision would make the
       // later sign-in look like a duplicate and be dropped.
@@ -99,7 +101,7 @@ export const RemediationInput = z
     userId: Guid,
     kind: z.enum(remediationKinds),
     requestId: ExternalId.optional(),
-    occurredDateTime: IsoDateTime,
+    occurredDateTime: EventDateTime,
   })
   .superRefine((r, ctx) => {
     if (r.kind === 'mfaPassed' && !r.requestId) {

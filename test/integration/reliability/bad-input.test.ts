@@ -192,6 +192,8 @@ const notDateTime = fc.oneof(
     '20261120T050000Z',
     '2026-11-20T05:00:00+25:00',
     '9'.repeat(5000),
+    '2099-01-01T00:00:00Z', // in the future
+    '9999-12-31T23:59:59-14:00', // the year 10000 in UTC
   ),
   fc.integer(),
   fc.constant(null),
