@@ -18,8 +18,18 @@ export function writeRuntime(info: RuntimeInfo): void {
   fs.writeFileSync(RUNTIME_FILE, JSON.stringify(info, null, 2), { mode: 0o600 });
 }
 
+/**
+ * Removes the file if this process wrote it. A second `npm start` that fails (its port is
+ * taken) must not delete the file of the one that is running.
+ */
 export function removeRuntime(): void {
-  fs.rmSync(RUNTIME_FILE, { force: true });
+  let owner: unknown;
+  try {
+    owner = (JSON.parse(fs.readFileSync(RUNTIME_FILE, 'utf8')) as Partial<RuntimeInfo>).pid;
+  } catch {
+    return; // none, or not readable as ours
+  }
+  if (owner === process.pid) fs.rmSync(RUNTIME_FILE, { force: true });
 }
 
 /** The running `npm start`'s info, or undefined when none is running. */
