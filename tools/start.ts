@@ -58,7 +58,13 @@ async function main(): Promise<void> {
     });
   }
 
-  const host = await startLocalHost({ appDir: process.cwd(), port: Number(process.env.PORT ?? 7071) });
+  // Warming up until the demo data is in: health must not answer 200 before (SPEC §9), and
+  // a call for a demo tenant before its seed would be a 401, cached by the app for 30 s.
+  const host = await startLocalHost({
+    appDir: process.cwd(),
+    port: Number(process.env.PORT ?? 7071),
+    warmUp: true,
+  });
   running.host = host;
   writeRuntime({ pid: process.pid, url: host.url, connectionString: process.env.AzureWebJobsStorage });
 
@@ -82,8 +88,9 @@ async function main(): Promise<void> {
     wids: ['194ae4cb-b126-40b2-bd5b-6091b380977d'],
     minutes: 8 * 60,
   });
+  const demoFeedback = azurite ? await applyDemoFeedback(`${host.warmUpUrl}/v1.0`, token) : [];
+  await host.ready();
   const base = `${host.url}/v1.0`;
-  const demoFeedback = azurite ? await applyDemoFeedback(base, token) : [];
   console.log(`
 riskloop is running at ${base} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 ${demoFeedback.length ? `Demo feedback applied through the API: ${demoFeedback.join('; ')}\n` : ''}Demo tenants: ${seeds.map((s) => `${s.tenant.displayName} ${s.tenant.id}`).join('; ')}
@@ -105,8 +112,9 @@ Press Ctrl-C to stop.`);
 
 /**
  * Gives the fresh demo tenant the states only feedback produces (dismissed, confirmed
- * compromised, confirmed safe), through the API as an administrator would. Only on the
- * embedded in-memory storage: against real storage it would add actions on every start.
+ * compromised, confirmed safe), through the API as an administrator would (at `base`, the
+ * host's warm-up listener, while its port still answers 503). Only on the embedded
+ * in-memory storage: against real storage it would add actions on every start.
  */
 async function applyDemoFeedback(base: string, token: string): Promise<string[]> {
   const actions: Array<[string, string, Record<string, string[]>]> = [

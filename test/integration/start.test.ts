@@ -4,6 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevToken } from '../../shared/auth';
+import { DirectoryRole } from '../../shared/auth/roles';
 import { NEVER_DURING_TESTS } from '../helpers/service';
 
 /**
@@ -16,6 +18,7 @@ import { NEVER_DURING_TESTS } from '../helpers/service';
 const ROOT = path.resolve(__dirname, '../..');
 const START = path.join(ROOT, 'tools', 'start.ts');
 const TSX_CLI = require.resolve('tsx/cli');
+const DEMO_TENANT = '7d1e2f3a-1111-4c2b-9a55-0d5e6f7a8b9c';
 
 interface StartRun {
   output(): string;
@@ -93,12 +96,27 @@ async function health(port: number): Promise<Response | undefined> {
   }
 }
 
-/** Polls health as a script would, as fast as it reasonably can, until the first 200. */
-async function waitForHealthy(port: number, run: StartRun, timeoutMs = 90_000): Promise<Response> {
+interface Answer {
+  status: number;
+  retryAfter: string | null;
+}
+
+/**
+ * Polls health as a script would, as fast as it reasonably can, until the first 200; then
+ * at once runs `whenHealthy`. Returns the answers before the 200 and what `whenHealthy` found.
+ */
+async function waitForHealthy<T>(
+  port: number,
+  run: StartRun,
+  whenHealthy: () => Promise<T>,
+  timeoutMs = 90_000,
+): Promise<{ before: Answer[]; found: T }> {
   const deadline = Date.now() + timeoutMs;
+  const before: Answer[] = [];
   for (;;) {
     const res = await health(port);
-    if (res?.status === 200) return res;
+    if (res?.status === 200) return { before, found: await whenHealthy() };
+    if (res) before.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
     await res?.body?.cancel();
     if (Date.now() > deadline) throw new Error(`npm start was not healthy in time:\n${run.output()}`);
     const exited = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 25, 'running'))]);
@@ -106,22 +124,59 @@ async function waitForHealthy(port: number, run: StartRun, timeoutMs = 90_000): 
   }
 }
 
+/** What a script finds when it calls the demo tenant right after health's first 200. */
+async function demoTenantState(dir: string, port: number) {
+  const token = await mintDevToken({
+    keyFile: path.join(dir, '.riskloop', 'dev-signing-key.json'),
+    audience: 'api://riskloop',
+    tenantId: DEMO_TENANT,
+    objectId: '00000003-aaaa-4bbb-8ccc-000000000003',
+    wids: [DirectoryRole.SecurityReader],
+  });
+  const get = (route: string) =>
+    fetch(`http://127.0.0.1:${port}/v1.0${route}`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await get('/identityProtection/riskyUsers');
+  await list.body?.cancel();
+  // Heidi: start.ts dismisses her through the API (demo feedback). Recorded at once, the
+  // action shows as isProcessing until the worker applies it, then as her state.
+  const heidi = await get('/identityProtection/riskyUsers/00000012-aaaa-4bbb-8ccc-000000000012');
+  return {
+    riskyUsers: list.status,
+    heidi:
+      heidi.status === 200
+        ? ((await heidi.json()) as { riskState: string; isProcessing: boolean })
+        : heidi.status,
+  };
+}
+
 describe('npm start (tools/start.ts)', () => {
   let dir: string;
   let port: number;
   let first: StartRun | undefined;
+  let startup: { before: Answer[]; found: Awaited<ReturnType<typeof demoTenantState>> };
   const runtimeFile = (): string => path.join(dir, '.riskloop', 'runtime.json');
 
   beforeAll(async () => {
     dir = scratchProject();
     port = await freePort();
     first = npmStart(dir, port);
-    await waitForHealthy(port, first);
+    startup = await waitForHealthy(port, first, () => demoTenantState(dir, port));
   }, 120_000);
 
   afterAll(async () => {
     await first?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers health 200 only once the demo seed and the demo feedback are in, 503 with Retry-After before (SPEC §9)', () => {
+    expect(startup.found.riskyUsers).toBe(200);
+    const heidi = startup.found.heidi;
+    expect(heidi).toMatchObject({ isProcessing: expect.any(Boolean), riskState: expect.any(String) });
+    const { isProcessing, riskState } = heidi as { isProcessing: boolean; riskState: string };
+    expect(isProcessing || riskState === 'dismissed', JSON.stringify(heidi)).toBe(true);
+    // The port opens before the seeds load: whoever polls it meanwhile is told to come back.
+    expect(startup.before.length).toBeGreaterThan(0);
+    expect(startup.before).toEqual(startup.before.map(() => ({ status: 503, retryAfter: '1' })));
   });
 
   it('a second npm start that fails (its port is taken) leaves the running one its .riskloop/runtime.json', async () => {
