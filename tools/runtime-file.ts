@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * `npm start` writes where its embedded storage and host listen, so `npm run seed` and
- * `npm run token` in another terminal use the same ones. Git-ignored, like the dev key.
+ * `npm start` writes where its embedded storage and host listen, and which dev signing key
+ * and audience it accepts, so `npm run seed` and `npm run token` in another terminal use
+ * the same ones. Git-ignored, like the dev key.
  */
 export const RUNTIME_FILE = path.join('.riskloop', 'runtime.json');
 
@@ -11,6 +12,9 @@ export interface RuntimeInfo {
   pid: number;
   url: string;
   connectionString: string;
+  /** The dev signing key's file (absolute; the key itself stays in that file) and the audience dev tokens carry. */
+  keyFile: string;
+  audience: string;
 }
 
 export function writeRuntime(info: RuntimeInfo): void {

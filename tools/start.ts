@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mintDevToken } from '../shared/auth';
 import { startAzurite, type AzuriteInstance } from './azurite';
+import { devTokenSettingsOf } from './dev-token-settings';
 import { startLocalHost, type LocalHost } from './local-host';
+import { localSettings } from './local-settings';
 import { removeRuntime, writeRuntime } from './runtime-file';
 
 /**
@@ -11,17 +13,6 @@ import { removeRuntime, writeRuntime } from './runtime-file';
  * and example calls printed. Ctrl-C stops all of it.
  */
 const DEMO_SEEDS = ['seeds/contoso-demo.json', 'seeds/fabrikam-free.json'];
-
-function localSettings(): Record<string, string> {
-  // Like Core Tools: local.settings.json "Values" become environment variables; real env wins.
-  const file = 'local.settings.json';
-  if (!fs.existsSync(file)) return {};
-  const values =
-    (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
-  return Object.fromEntries(
-    Object.entries(values).filter(([key, value]) => process.env[key] === undefined && value !== ''),
-  );
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -66,7 +57,14 @@ async function main(): Promise<void> {
     warmUp: true,
   });
   running.host = host;
-  writeRuntime({ pid: process.pid, url: host.url, connectionString: process.env.AzureWebJobsStorage });
+  const { keyFile, audience } = devTokenSettingsOf(process.env);
+  writeRuntime({
+    pid: process.pid,
+    url: host.url,
+    connectionString: process.env.AzureWebJobsStorage,
+    keyFile,
+    audience,
+  });
 
   const [{ SeedFile }, { loadSeed }] = await Promise.all([
     import('../shared/domain/seed-file'),
@@ -78,8 +76,6 @@ async function main(): Promise<void> {
   for (const seed of seeds) await loadSeed(seed);
 
   const demo = seeds[0]!.tenant.id;
-  const keyFile = process.env.DEV_SIGNING_KEY_FILE ?? '.riskloop/dev-signing-key.json';
-  const audience = process.env.AUTH_AUDIENCE ?? 'api://riskloop';
   const token = await mintDevToken({
     keyFile,
     audience,

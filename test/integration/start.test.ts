@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../shared/auth';
 import { DirectoryRole } from '../../shared/auth/roles';
@@ -19,6 +20,10 @@ const ROOT = path.resolve(__dirname, '../..');
 const START = path.join(ROOT, 'tools', 'start.ts');
 const TSX_CLI = require.resolve('tsx/cli');
 const DEMO_TENANT = '7d1e2f3a-1111-4c2b-9a55-0d5e6f7a8b9c';
+/** local.settings.json of the scratch project: not the default key file, nor the default audience. */
+const SETTINGS = { DEV_SIGNING_KEY_FILE: 'keys/dev-key.json', AUTH_AUDIENCE: 'api://riskloop-start-test' };
+
+const run = promisify(execFile);
 
 interface StartRun {
   output(): string;
@@ -37,6 +42,10 @@ function scratchProject(): string {
     fs.cpSync(path.join(ROOT, folder), path.join(dir, folder), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction');
+  fs.writeFileSync(
+    path.join(dir, 'local.settings.json'),
+    JSON.stringify({ IsEncrypted: false, Values: SETTINGS }, null, 2),
+  );
   return dir;
 }
 
@@ -127,8 +136,8 @@ async function waitForHealthy<T>(
 /** What a script finds when it calls the demo tenant right after health's first 200. */
 async function demoTenantState(dir: string, port: number) {
   const token = await mintDevToken({
-    keyFile: path.join(dir, '.riskloop', 'dev-signing-key.json'),
-    audience: 'api://riskloop',
+    keyFile: path.join(dir, SETTINGS.DEV_SIGNING_KEY_FILE),
+    audience: SETTINGS.AUTH_AUDIENCE,
     tenantId: DEMO_TENANT,
     objectId: '00000003-aaaa-4bbb-8ccc-000000000003',
     wids: [DirectoryRole.SecurityReader],
@@ -177,6 +186,35 @@ describe('npm start (tools/start.ts)', () => {
     // The port opens before the seeds load: whoever polls it meanwhile is told to come back.
     expect(startup.before.length).toBeGreaterThan(0);
     expect(startup.before).toEqual(startup.before.map(() => ({ status: 503, retryAfter: '1' })));
+  });
+
+  it('npm run -s token in the project mints tokens the running service accepts (both apply local.settings.json)', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        TSX_CLI,
+        path.join(ROOT, 'tools', 'token.ts'),
+        '--tenant',
+        DEMO_TENANT,
+        '--user',
+        '00000003-aaaa-4bbb-8ccc-000000000003',
+        '--wids',
+        'SecurityReader',
+      ],
+      { cwd: dir, env: cleanEnv(port) },
+    );
+    const res = await fetch(`http://127.0.0.1:${port}/v1.0/identityProtection/riskyUsers`, {
+      headers: { authorization: `Bearer ${stdout.trim()}` },
+    });
+    expect(res.status).toBe(200);
+    // The runtime file names the key's file, never the key.
+    expect(JSON.parse(fs.readFileSync(runtimeFile(), 'utf8'))).toEqual({
+      pid: expect.any(Number),
+      url: `http://127.0.0.1:${port}`,
+      connectionString: expect.any(String),
+      keyFile: fs.realpathSync(path.join(dir, SETTINGS.DEV_SIGNING_KEY_FILE)),
+      audience: SETTINGS.AUTH_AUDIENCE,
+    });
   });
 
   it('a second npm start that fails (its port is taken) leaves the running one its .riskloop/runtime.json', async () => {
