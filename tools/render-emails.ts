@@ -1,5 +1,5 @@
 /**
- * Renders sample emails to look at: `npx tsx tools/render-emails.ts [outDir]`.
+ * Renders sample emails to look at: `npx tsx tools/render-emails.ts [outDir]` (`--help` for usage).
  *
  * Writes a "users at risk detected" alert (hostile names, a list longer than the email
  * shows), a weekly digest and a quiet-week digest as .html and .txt under `outDir`
@@ -27,6 +27,28 @@ const VIEWPORTS = [
 ] as const;
 
 const run = promisify(execFile);
+
+const USAGE = `Usage: npx tsx tools/render-emails.ts [OUT_DIR]
+
+Writes a sample "users at risk detected" alert, a weekly digest and a quiet-week digest as
+.html and .txt files to OUT_DIR (default outbox/render) and, with ${CHROMIUM} installed,
+screenshots each at 1280 px and 375 px. A folder whose name starts with "-" is given as
+./-name.
+
+  -h, --help   this text
+`;
+
+class UsageError extends Error {}
+
+/** The output folder named on the command line (none: the default), or 'help'. */
+function parseArgs(argv: readonly string[]): { outDir?: string } | 'help' {
+  if (argv.some((arg) => arg === '-h' || arg === '--help')) return 'help';
+  // An option this tool does not know must not become a folder named after it.
+  const option = argv.find((arg) => arg.startsWith('-'));
+  if (option !== undefined) throw new UsageError(`unknown option "${option}"`);
+  if (argv.length > 1) throw new UsageError(`one output folder at most (got ${argv.length} arguments)`);
+  return argv[0] === undefined ? {} : { outDir: argv[0] };
+}
 
 function sampleAlert(): RenderedEmail {
   const hostile: AlertUser[] = [
@@ -161,8 +183,21 @@ async function screenshot(htmlFile: string, pngFile: string, width: number, heig
   }
 }
 
-async function main(): Promise<void> {
-  const outDir = path.resolve(process.argv[2] ?? path.join('outbox', 'render'));
+async function main(argv: readonly string[]): Promise<void> {
+  let parsed: { outDir?: string } | 'help';
+  try {
+    parsed = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`render-emails: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const outDir = path.resolve(parsed.outDir ?? path.join('outbox', 'render'));
   await fs.mkdir(outDir, { recursive: true });
   const samples: Record<string, RenderedEmail> = {
     alert: sampleAlert(),
@@ -196,7 +231,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * `npm start` writes where its embedded storage and host listen, so `npm run seed` and
- * `npm run token` in another terminal use the same ones. Git-ignored, like the dev key.
+ * `npm start` writes where its embedded storage and host listen, and which dev signing key
+ * and audience it accepts, so `npm run seed` and `npm run token` in another terminal use
+ * the same ones. Git-ignored, like the dev key.
  */
 export const RUNTIME_FILE = path.join('.riskloop', 'runtime.json');
 
@@ -11,6 +12,9 @@ export interface RuntimeInfo {
   pid: number;
   url: string;
   connectionString: string;
+  /** The dev signing key's file (absolute; the key itself stays in that file) and the audience dev tokens carry. */
+  keyFile: string;
+  audience: string;
 }
 
 export function writeRuntime(info: RuntimeInfo): void {
@@ -18,8 +22,18 @@ export function writeRuntime(info: RuntimeInfo): void {
   fs.writeFileSync(RUNTIME_FILE, JSON.stringify(info, null, 2), { mode: 0o600 });
 }
 
+/**
+ * Removes the file if this process wrote it. A second `npm start` that fails (its port is
+ * taken) must not delete the file of the one that is running.
+ */
 export function removeRuntime(): void {
-  fs.rmSync(RUNTIME_FILE, { force: true });
+  let owner: unknown;
+  try {
+    owner = (JSON.parse(fs.readFileSync(RUNTIME_FILE, 'utf8')) as Partial<RuntimeInfo>).pid;
+  } catch {
+    return; // none, or not readable as ours
+  }
+  if (owner === process.pid) fs.rmSync(RUNTIME_FILE, { force: true });
 }
 
 /** The running `npm start`'s info, or undefined when none is running. */

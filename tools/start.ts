@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mintDevToken } from '../shared/auth';
 import { startAzurite, type AzuriteInstance } from './azurite';
+import { devTokenSettingsOf } from './dev-token-settings';
 import { startLocalHost, type LocalHost } from './local-host';
+import { localSettings } from './local-settings';
 import { removeRuntime, writeRuntime } from './runtime-file';
 
 /**
@@ -11,17 +13,6 @@ import { removeRuntime, writeRuntime } from './runtime-file';
  * and example calls printed. Ctrl-C stops all of it.
  */
 const DEMO_SEEDS = ['seeds/contoso-demo.json', 'seeds/fabrikam-free.json'];
-
-function localSettings(): Record<string, string> {
-  // Like Core Tools: local.settings.json "Values" become environment variables; real env wins.
-  const file = 'local.settings.json';
-  if (!fs.existsSync(file)) return {};
-  const values =
-    (JSON.parse(fs.readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
-  return Object.fromEntries(
-    Object.entries(values).filter(([key, value]) => process.env[key] === undefined && value !== ''),
-  );
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -58,9 +49,22 @@ async function main(): Promise<void> {
     });
   }
 
-  const host = await startLocalHost({ appDir: process.cwd(), port: Number(process.env.PORT ?? 7071) });
+  // Warming up until the demo data is in: health must not answer 200 before (SPEC §9), and
+  // a call for a demo tenant before its seed would be a 401, cached by the app for 30 s.
+  const host = await startLocalHost({
+    appDir: process.cwd(),
+    port: Number(process.env.PORT ?? 7071),
+    warmUp: true,
+  });
   running.host = host;
-  writeRuntime({ pid: process.pid, url: host.url, connectionString: process.env.AzureWebJobsStorage });
+  const { keyFile, audience } = devTokenSettingsOf(process.env);
+  writeRuntime({
+    pid: process.pid,
+    url: host.url,
+    connectionString: process.env.AzureWebJobsStorage,
+    keyFile,
+    audience,
+  });
 
   const [{ SeedFile }, { loadSeed }] = await Promise.all([
     import('../shared/domain/seed-file'),
@@ -72,8 +76,6 @@ async function main(): Promise<void> {
   for (const seed of seeds) await loadSeed(seed);
 
   const demo = seeds[0]!.tenant.id;
-  const keyFile = process.env.DEV_SIGNING_KEY_FILE ?? '.riskloop/dev-signing-key.json';
-  const audience = process.env.AUTH_AUDIENCE ?? 'api://riskloop';
   const token = await mintDevToken({
     keyFile,
     audience,
@@ -82,8 +84,9 @@ async function main(): Promise<void> {
     wids: ['194ae4cb-b126-40b2-bd5b-6091b380977d'],
     minutes: 8 * 60,
   });
+  const demoFeedback = azurite ? await applyDemoFeedback(`${host.warmUpUrl}/v1.0`, token) : [];
+  await host.ready();
   const base = `${host.url}/v1.0`;
-  const demoFeedback = azurite ? await applyDemoFeedback(base, token) : [];
   console.log(`
 riskloop is running at ${base} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 ${demoFeedback.length ? `Demo feedback applied through the API: ${demoFeedback.join('; ')}\n` : ''}Demo tenants: ${seeds.map((s) => `${s.tenant.displayName} ${s.tenant.id}`).join('; ')}
@@ -105,8 +108,9 @@ Press Ctrl-C to stop.`);
 
 /**
  * Gives the fresh demo tenant the states only feedback produces (dismissed, confirmed
- * compromised, confirmed safe), through the API as an administrator would. Only on the
- * embedded in-memory storage: against real storage it would add actions on every start.
+ * compromised, confirmed safe), through the API as an administrator would (at `base`, the
+ * host's warm-up listener, while its port still answers 503). Only on the embedded
+ * in-memory storage: against real storage it would add actions on every start.
  */
 async function applyDemoFeedback(base: string, token: string): Promise<string[]> {
   const actions: Array<[string, string, Record<string, string[]>]> = [

@@ -5,7 +5,7 @@
  * `TOKEN=$(npm run -s token -- ...)` works. Problems go to stderr with exit code 2.
  */
 import { DirectoryRole, isGuid, mintDevToken } from '../shared/auth';
-import { parseSettings } from '../shared/config';
+import { devTokenSettings } from './dev-token-settings';
 
 const USAGE = `Usage: npm run -s token -- --tenant TID [options]
 
@@ -18,10 +18,15 @@ Prints one dev access token for AUTH_MODE=dev (and nothing else on stdout).
   --roles APPROLE,...   app roles, e.g. IdentityRiskEvent.ReadWrite.All; without --user
                         the token is app-only (idtyp app, no scp)
   --minutes N           lifetime, 1-1440 minutes (default 60)
-  --audience AUD        aud claim (default: first value of AUTH_AUDIENCE, else api://riskloop)
+  --audience AUD        aud claim (default: the first value of AUTH_AUDIENCE, else
+                        api://riskloop)
   --key-file PATH       dev signing key (default: DEV_SIGNING_KEY_FILE, else
                         .riskloop/dev-signing-key.json); created on first use
   -h, --help            this text
+
+AUTH_AUDIENCE and DEV_SIGNING_KEY_FILE are the service's: from the environment, else
+those the running \`npm start\` recorded in .riskloop/runtime.json, else those of
+local.settings.json (which \`npm start\` applies).
 
 Example: npm run -s token -- --tenant 11111111-1111-1111-1111-111111111111 \\
            --user 22222222-2222-2222-2222-222222222222 --wids SecurityOperator
@@ -123,21 +128,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  // The shared config owns defaults and env parsing. The tool touches no storage, so a
-  // placeholder satisfies the app's storage requirement when none is configured.
-  const env = { ...process.env };
-  env['AzureWebJobsStorage'] ||= 'UseDevelopmentStorage=true';
-  const settings = parseSettings(env);
-  const audience =
-    args.audience ??
-    settings.AUTH_AUDIENCE.split(',')
-      .map((a) => a.trim())
-      .find((a) => a !== '') ??
-    'api://riskloop';
-
+  // The key and audience of the service the token is for (flags win).
+  const service = devTokenSettings();
   const token = await mintDevToken({
-    keyFile: args.keyFile ?? settings.DEV_SIGNING_KEY_FILE,
-    audience,
+    keyFile: args.keyFile ?? service.keyFile,
+    audience: args.audience ?? service.audience,
     tenantId: args.tenantId,
     ...(args.objectId !== undefined && { objectId: args.objectId }),
     wids: args.wids,

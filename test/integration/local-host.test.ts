@@ -258,6 +258,19 @@ describe('local host: queue trigger', () => {
     expect(calls.some((c) => typeof c.message === 'string' && c.message.includes(raw))).toBe(false);
   });
 
+  it('leaks no abort listener while a full batch drains (no MaxListenersExceededWarning)', async () => {
+    // batchSize 8, newBatchThreshold 4: each message finished while more than 4 run wakes the
+    // poll loop. Every wake used to leave a 60 s sleep listening on the stop signal, so the
+    // 11th within a minute made Node warn (bench/host.log).
+    const ids = Array.from({ length: 48 }, () => randomUUID());
+    await Promise.all(ids.map((id) => queue('fixture-work').sendMessage(b64(JSON.stringify({ id })))));
+    await waitFor('every message handled', async () => {
+      const handled = new Set((await callsOf()).map((c) => (c.message as { id?: string } | undefined)?.id));
+      return ids.every((id) => handled.has(id)) ? true : undefined;
+    });
+    expect(host.output()).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('polls through the connection setting the binding names', async () => {
     const id = randomUUID();
     await queue('fixture-other').sendMessage(b64(JSON.stringify({ id })));

@@ -19,6 +19,8 @@ export interface HttpHostOptions {
   /** Starts a non-HTTP function now (the admin endpoint); the promise settles when it ends. */
   readonly runNow: (registration: Registration, input: string) => Promise<unknown>;
   readonly log: LogLine;
+  /** While this answers true, every request gets 503 with Retry-After and runs nothing. */
+  readonly warmingUp?: () => boolean;
 }
 
 export interface HttpHost {
@@ -52,6 +54,11 @@ function errorResult(status: number, code: string, message: string): HttpResult 
 
 const NOT_FOUND = (): HttpResult =>
   errorResult(404, 'ResourceNotFound', 'No function serves this path and method.');
+
+const WARMING_UP = (): HttpResult => {
+  const result = errorResult(503, 'ServiceUnavailable', 'The host is starting; retry shortly.');
+  return { ...result, headers: [...result.headers, ['retry-after', '1']] };
+};
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -231,6 +238,10 @@ export async function startHttpServer(options: HttpHostOptions): Promise<HttpHos
     void (async () => {
       let result: HttpResult;
       try {
+        if (options.warmingUp?.()) {
+          writeResult(res, WARMING_UP());
+          return;
+        }
         const url = requestUrl(req);
         const segments = pathSegments(url.pathname);
         result =

@@ -25,6 +25,13 @@ export interface LocalHostOptions {
   log?: (line: string) => void;
   disableQueues?: boolean;
   disableTimers?: boolean;
+  /**
+   * Opens `port` warming up: until {@link LocalHost.ready} it answers every request 503 with
+   * Retry-After, while the app runs (queues, timers) and `warmUpUrl` serves the starter's own
+   * requests. So whoever polls the port sees the app only once the starter has loaded what
+   * it must (`npm start`: the demo tenants and their feedback).
+   */
+  warmUp?: boolean;
 }
 
 export interface LocalHost {
@@ -33,6 +40,10 @@ export interface LocalHost {
   port: number;
   /** Exactly what `@azure/functions` registered, as the Azure host would receive it. */
   registrations: ReadonlyArray<{ name: string; bindings: Record<string, unknown>; retryOptions?: unknown }>;
+  /** With `warmUp`, until {@link ready}: a second listener on a free port that serves already. */
+  readonly warmUpUrl: string | undefined;
+  /** Ends the warm-up: `url` serves, the warm-up listener closes. Nothing to do without `warmUp`. */
+  ready(): Promise<void>;
   /** Stops the server, pollers and timers, and waits for in-flight invocations. */
   stop(): Promise<void>;
 }
@@ -117,11 +128,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   await invoker.runAppHooks('appStart');
   let server: HttpHost | undefined;
+  let warmingUp = options.warmUp === true;
+  let warmUpServer: HttpHost | undefined;
   const started: { stop(): Promise<void> }[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      const closing = server?.close();
+      const closing = Promise.all([server?.close(), warmUpServer?.close()]);
       await Promise.allSettled(started.map((listener) => listener.stop()));
       await invoker.drain();
       await closing;
@@ -131,15 +144,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     })());
 
   try {
-    server = await startHttpServer({
-      port: options.port ?? 0,
-      routePrefix: config.routePrefix,
-      routes,
-      registrations,
-      invoker,
-      runNow,
-      log,
-    });
+    const serving = { routePrefix: config.routePrefix, routes, registrations, invoker, runNow, log };
+    server = await startHttpServer({ ...serving, port: options.port ?? 0, warmingUp: () => warmingUp });
+    if (warmingUp) warmUpServer = await startHttpServer({ ...serving, port: 0 });
     if (!options.disableQueues) {
       for (const listener of queueListeners.values()) {
         await listener.start();
@@ -184,5 +191,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (type !== 'httptrigger') log(`  ${registration.name}: ${type}`);
   }
 
-  return { url, port: server.port, registrations, stop };
+  if (warmUpServer) log(`Warming up: ${url} answers 503 until the starter is ready`);
+
+  return {
+    url,
+    port: server.port,
+    registrations,
+    get warmUpUrl() {
+      return warmUpServer && `http://127.0.0.1:${warmUpServer.port}`;
+    },
+    async ready() {
+      warmingUp = false;
+      const closing = warmUpServer;
+      warmUpServer = undefined;
+      await closing?.close();
+    },
+    stop,
+  };
 }

@@ -72,6 +72,8 @@ export class QueueListener {
   #client: QueueClient | undefined;
   #poison: QueueClient | undefined;
   #poisonReady: Promise<unknown> | undefined;
+  /** Resolves the poll loop's wait for a free slot; set only while it waits. */
+  #wake: (() => void) | undefined;
 
   constructor(
     readonly registration: Registration,
@@ -104,6 +106,7 @@ export class QueueListener {
   /** Stops polling, then waits for the messages already received. */
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.#wakePoll();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
   }
@@ -150,7 +153,11 @@ export class QueueListener {
     while (!signal.aborted) {
       if (this.#inFlight.size > this.settings.newBatchThreshold) {
         // Azure fetches the next batch only once the running ones drop to newBatchThreshold.
-        await Promise.race([...this.#inFlight, sleep(60_000, signal)]);
+        // Woken by a finished message or by stop(), not by a timer or a listener on the
+        // signal: a wake happens per message, and each would leave one behind.
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
         continue;
       }
       let messages: DequeuedMessageItem[];
@@ -177,9 +184,18 @@ export class QueueListener {
           this.log(`[${this.registration.name}] message ${message.messageId}: ${errorMessage(error)}`),
         );
         this.#inFlight.add(processing);
-        void processing.finally(() => this.#inFlight.delete(processing));
+        void processing.finally(() => {
+          this.#inFlight.delete(processing);
+          this.#wakePoll();
+        });
       }
     }
+  }
+
+  #wakePoll(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   async #process(client: QueueClient, message: DequeuedMessageItem): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -130,5 +130,81 @@ describe('npm run -s token (subprocess)', { timeout: 60_000 }, () => {
     );
     expect(failure).toMatchObject({ code: 2, stdout: '' });
     expect((failure as { stderr: string }).stderr).toMatch(/--tenant must be a GUID/);
+  });
+});
+
+describe('npm run -s token: the settings the service uses (subprocess)', { timeout: 60_000 }, () => {
+  const TSX_CLI = require.resolve('tsx/cli');
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'riskloop-token-settings-'));
+    env = { ...process.env };
+    delete env['DEV_SIGNING_KEY_FILE'];
+    delete env['AUTH_AUDIENCE'];
+    // What `npm start` applies in this folder: another key file and audience than the defaults.
+    await writeFile(
+      path.join(dir, 'local.settings.json'),
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: {
+          AUTH_MODE: 'dev',
+          DEV_SIGNING_KEY_FILE: 'keys/from-settings.json',
+          AUTH_AUDIENCE: 'api://from-settings, api://second',
+        },
+      }),
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** The token tool as `npm run -s token` runs it in a project folder (here: `dir`). */
+  async function token(extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+    const { stdout } = await run(
+      process.execPath,
+      [TSX_CLI, path.join(ROOT, 'tools', 'token.ts'), '--tenant', TENANT, '--user', USER],
+      { cwd: dir, env: { ...env, ...extraEnv } },
+    );
+    expect(stdout).toMatch(JWT_LINE);
+    return stdout.trim();
+  }
+
+  const accepted = (keyFile: string, audience: string, jwt: string) =>
+    createAuthenticator({ mode: 'dev', audience, keyFile }).authenticate(`Bearer ${jwt}`);
+
+  it('uses the key file and first audience of local.settings.json, as npm start does', async () => {
+    await expect(
+      accepted(path.join(dir, 'keys', 'from-settings.json'), 'api://from-settings', await token()),
+    ).resolves.toMatchObject({ tenantId: TENANT, objectId: USER });
+  });
+
+  it('uses those the running npm start recorded in .riskloop/runtime.json over local.settings.json', async () => {
+    const keyFile = path.join(dir, 'keys', 'of-the-running-service.json');
+    await mkdir(path.join(dir, '.riskloop'), { recursive: true });
+    const runtimeFile = path.join(dir, '.riskloop', 'runtime.json');
+    // A live pid (this test's), as if npm start had been started with other settings in its environment.
+    await writeFile(
+      runtimeFile,
+      JSON.stringify({
+        pid: process.pid,
+        url: 'http://127.0.0.1:7071',
+        connectionString: 'UseDevelopmentStorage=true',
+        keyFile,
+        audience: 'api://of-the-running-service',
+      }),
+    );
+    try {
+      await expect(accepted(keyFile, 'api://of-the-running-service', await token())).resolves.toMatchObject({
+        tenantId: TENANT,
+      });
+    } finally {
+      await rm(runtimeFile);
+    }
+  });
+
+  it('the environment wins over local.settings.json, as it does for npm start', async () => {
+    const keyFile = path.join(dir, 'keys', 'from-env.json');
+    const jwt = await token({ DEV_SIGNING_KEY_FILE: keyFile, AUTH_AUDIENCE: 'api://from-env' });
+    await expect(accepted(keyFile, 'api://from-env', jwt)).resolves.toMatchObject({ tenantId: TENANT });
   });
 });
