@@ -159,7 +159,13 @@ export function resolveRecipients(input: {
       excluded.push({ userId: r.userId!, reason: 'switched off by an administrator' });
       continue;
     }
-    if (addresses.has(r.address.toLowerCase())) continue;
+    if (addresses.has(r.address.toLowerCase())) {
+      excluded.push({
+        userId: r.userId!,
+        reason: `shares the address ${r.address} with an earlier recipient, who gets the one email`,
+      });
+      continue;
+    }
     addresses.add(r.address.toLowerCase());
     recipients.push(r);
   }
@@ -168,5 +174,8 @@ export function resolveRecipients(input: {
     addresses.add(address.toLowerCase());
     recipients.push({ address, reasons: [], custom: true });
   }
-  return { recipients, excluded };
+  // Someone emailed through one assignment is not "excluded" for another: the recipient's
+  // reasons say why they are there; the exclusions explain who gets nothing.
+  const emailed = new Set(recipients.flatMap((r) => (r.userId ? [r.userId] : [])));
+  return { recipients, excluded: excluded.filter((e) => !emailed.has(e.userId)) };
 }

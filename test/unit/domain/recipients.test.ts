@@ -132,6 +132,22 @@ describe('alert recipients (R-E6)', () => {
     ]);
   });
 
+  it('explains who gets nothing, and only them: one emailed through another assignment is not excluded; one sharing an address is', () => {
+    const r = resolve(
+      [
+        assign(GA, 'p1', { assignmentType: 'eligible', createdDateTime: '2020-01-01T00:00:00Z' }),
+        assign(GA, 'p1', { createdDateTime: '2021-01-01T00:00:00Z' }),
+        assign(SR, 'p2'),
+        assign(SR, 'p3'),
+      ],
+      [person(1), person(2), person(3, { mail: 'P2@T.example' })],
+    );
+    expect(r.recipients.map((x) => x.userId)).toEqual(['p1', 'p2']);
+    expect(r.excluded).toEqual([
+      { userId: 'p3', reason: expect.stringMatching(/shares the address P2@T.example/) },
+    ]);
+  });
+
   it('honours switched-off recipients and adds custom addresses once', () => {
     const r = resolve([assign(GA, 'p1'), assign(SA, 'p2')], [person(1), person(2)], {
       disabled: ['p1'],
