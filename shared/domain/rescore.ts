@@ -32,7 +32,8 @@ export interface RescorePlan {
     turnedRisky: boolean;
   };
   detections: Array<{ id: string; state: DerivedState }>;
-  signIns: Array<{ id: string; view: SignInView }>;
+  /** Sign-ins whose derived view moved; `riskEventTypes` is Graph's `riskEventTypes_v2`. */
+  signIns: Array<{ id: string; view: SignInView & { riskEventTypes: string[] } }>;
   appliedActionIds: string[];
   history: HistoryEntry[];
 }
@@ -41,7 +42,7 @@ export interface RescoreInput {
   facts: UserFacts;
   previous: StoredUserRisk | undefined;
   storedDetections: ReadonlyMap<string, DerivedState>;
-  storedSignIns: ReadonlyMap<string, SignInView>;
+  storedSignIns: ReadonlyMap<string, SignInView & { riskEventTypes?: readonly string[] }>;
   now: string;
 }
 
@@ -49,6 +50,26 @@ const sameView = (
   a: Pick<UserView, 'riskLevel' | 'riskState'>,
   b: Pick<UserView, 'riskLevel' | 'riskState'>,
 ): boolean => a.riskLevel === b.riskLevel && a.riskState === b.riskState;
+
+/**
+ * Graph's `riskEventTypes_v2` of a sign-in: the types of every detection that names it,
+ * its own real-time ones and offline ones recorded later (`unlikelyTravel`, …), in the
+ * order recorded.
+ */
+function eventTypesOf(facts: UserFacts, requestId: string): string[] {
+  const named = facts.detections
+    .filter((d) => d.requestId === requestId)
+    .sort((a, b) =>
+      a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : a.id < b.id ? -1 : 1,
+    );
+  return [...new Set(named.map((d) => d.riskEventType))];
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((x) => right.has(x));
+};
 
 /**
  * Decides what one rescore writes: only what differs from what is stored, so a
@@ -112,11 +133,16 @@ export function planRescore(input: RescoreInput): RescorePlan {
     .filter(([id, state]) => !sameDerived(input.storedDetections.get(id), state))
     .map(([id, state]) => ({ id, state }));
   const signIns = [...score.signIns]
-    .filter(([id, view]) => {
+    .map(([id, view]) => ({ id, view: { ...view, riskEventTypes: eventTypesOf(facts, id) } }))
+    .filter(({ id, view }) => {
       const stored = input.storedSignIns.get(id);
-      return !stored || !sameDerived(stored, view) || stored.riskLevelAggregated !== view.riskLevelAggregated;
-    })
-    .map(([id, view]) => ({ id, view }));
+      return (
+        !stored ||
+        !sameDerived(stored, view) ||
+        stored.riskLevelAggregated !== view.riskLevelAggregated ||
+        !sameSet(stored.riskEventTypes ?? [], view.riskEventTypes)
+      );
+    });
 
   return {
     // R-S6: the timestamp moves only when level or state moves.

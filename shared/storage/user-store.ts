@@ -108,7 +108,12 @@ async function readRows(tenantId: string, userId: string): Promise<UserSnapshot>
     storedSignIns: new Map(
       signIns.map((s) => [
         s.id,
-        { riskState: s.riskState, riskDetail: s.riskDetail, riskLevelAggregated: s.riskLevelAggregated },
+        {
+          riskState: s.riskState,
+          riskDetail: s.riskDetail,
+          riskLevelAggregated: s.riskLevelAggregated,
+          riskEventTypes: s.riskEventTypes,
+        },
       ]),
     ),
     detectionRows: new Map(detections.map((d) => [d.id, d])),
@@ -162,7 +167,11 @@ export async function commitRescore(
     ]),
     ...plan.signIns.map(({ id, view }): TransactionAction => [
       'update',
-      { partitionKey: partitions.facts(tenantId, userId), rowKey: keys.signIn(userId, id), ...view },
+      {
+        partitionKey: partitions.facts(tenantId, userId),
+        rowKey: keys.signIn(userId, id),
+        ...toEntity({ ...view }),
+      },
       'Merge',
     ]),
   ];

@@ -379,6 +379,11 @@ describe('feedback actions (SPEC §4)', () => {
       await ingest('/riskloop/riskDetections', [offline('xs-1', u, 'own-25'), offline('xs-4', u, 'later-2')]),
     ).toMatchObject({ accepted: 2, duplicates: 0 });
     expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
+    // Graph's riskEventTypes_v2 lists the sign-in's offline detections too.
+    expect(await getJson<Record<string, unknown>>(reader, '/auditLogs/signIns/own-25')).toMatchObject({
+      riskEventTypes_v2: ['unlikelyTravel'],
+      riskLevelAggregated: 'medium',
+    });
   });
 
   it('R-F5: mfaPassed may name a sign-in known only from the user’s own detections', async () => {

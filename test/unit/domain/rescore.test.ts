@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRescore } from '../../../shared/domain/rescore';
-import { USER, action, at, detection } from '../../helpers/facts';
+import { USER, action, at, detection, signIn, signInDetection } from '../../helpers/facts';
 
 const noStored = { storedDetections: new Map(), storedSignIns: new Map() };
 /** Stored: at risk, low, since minute 0. */
@@ -119,6 +119,42 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     expect(plan.history).toEqual([]);
     expect(plan.appliedActionIds).toEqual(['r1']);
     expect(plan.user).toMatchObject({ riskLevel: 'none', riskState: 'none', changed: false });
+  });
+
+  it("a sign-in's riskEventTypes_v2 names its offline detections too, and an unchanged list is not rewritten", () => {
+    const facts = {
+      userId: USER,
+      detections: [
+        signInDetection('s1:rt0', 's1', 0),
+        signInDetection('late', 's1', 10, {
+          riskEventType: 'unlikelyTravel',
+          detectionTimingType: 'offline',
+        }),
+      ],
+      signIns: [signIn('s1', 0, { riskLevelDuringSignIn: 'medium' })],
+      actions: [],
+    };
+    const asIngested = { riskState: 'atRisk', riskDetail: 'none', riskLevelAggregated: 'medium' } as const;
+    const stale = planRescore({
+      facts,
+      previous: undefined,
+      storedDetections: new Map(),
+      storedSignIns: new Map([['s1', { ...asIngested, riskEventTypes: ['anonymizedIPAddress'] }]]),
+      now: at(11),
+    });
+    expect(stale.signIns).toEqual([
+      { id: 's1', view: { ...asIngested, riskEventTypes: ['anonymizedIPAddress', 'unlikelyTravel'] } },
+    ]);
+    const current = planRescore({
+      facts,
+      previous: undefined,
+      storedDetections: new Map(),
+      storedSignIns: new Map([
+        ['s1', { ...asIngested, riskEventTypes: ['unlikelyTravel', 'anonymizedIPAddress'] }],
+      ]),
+      now: at(11),
+    });
+    expect(current.signIns).toEqual([]);
   });
 
   it('R-S6/R-X3: re-planning stored facts writes nothing new', () => {
