@@ -196,7 +196,8 @@ describe('ingestion (SPEC §7, R-X1)', () => {
       riskLevelDuringSignIn: 'medium',
       riskLevelAggregated: 'high',
       riskState: 'atRisk',
-      riskEventTypes_v2: ['anonymizedIPAddress'],
+      // Graph lists every type associated with the sign-in, the offline one too.
+      riskEventTypes_v2: ['anonymizedIPAddress', 'unlikelyTravel'],
     });
   });
 
