@@ -49,7 +49,11 @@ describe('GET /v1.0/riskloop/openapi.json', () => {
   });
 
   it('documents every HTTP function the app registers, and nothing else', async () => {
-    const registrations = (await (await fetch(`${service.url}/admin/functions`)).json()) as Registration[];
+    const all = (await (await fetch(`${service.url}/admin/functions`)).json()) as Registration[];
+    // The catch-all answers what no operation serves (below): it is not an operation.
+    const catchAll = all.filter((r) => Object.values(r.bindings).some((b) => b.route === '{*path}'));
+    expect(catchAll.map((r) => r.name)).toEqual(['not-found']);
+    const registrations = all.filter((r) => !catchAll.includes(r));
     const registered = registrations.flatMap((registration) =>
       Object.values(registration.bindings)
         .filter((b) => b.direction === 'in' && b.type.toLowerCase() === 'httptrigger')
@@ -66,5 +70,34 @@ describe('GET /v1.0/riskloop/openapi.json', () => {
       Object.entries(operations).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
     );
     expect(documented.sort()).toEqual(registered.sort());
+  });
+});
+
+describe('a path or method no operation serves', () => {
+  it.each([
+    ['GET', '/identityProtection/riskyUserz'],
+    ['GET', '/no/such/thing/at/all'],
+    ['DELETE', '/identityProtection/riskyUsers/00000000-0000-4000-8000-000000000001'],
+    ['PUT', '/riskloop/health'],
+    ['GET', '/identityProtection/riskyUsers/dismiss/extra'],
+  ])('%s %s: 404 in Graph’s error shape, with its request id', async (method, path) => {
+    const response = await fetch(`${service.base}${path}`, {
+      method,
+      headers: { 'client-request-id': '6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12' },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('request-id')).toBe('6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12');
+    expect(await response.json()).toMatchObject({
+      error: {
+        code: 'ResourceNotFound',
+        message: `No ${method} operation at /v1.0${path}.`,
+        innerError: { 'request-id': '6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12' },
+      },
+    });
+  });
+
+  it('the operations themselves are still served (the catch-all comes last)', async () => {
+    expect((await fetch(`${service.base}/riskloop/health`)).status).toBe(200);
+    expect((await fetch(`${service.base}/identityProtection/riskyUsers`)).status).toBe(401);
   });
 });
