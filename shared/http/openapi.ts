@@ -37,7 +37,7 @@ const GraphError = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    innerError: z.object({ 'request-id': z.string(), date: z.string() }),
+    innerError: z.object({ date: z.string(), 'request-id': z.string(), 'client-request-id': z.string() }),
   }),
 });
 

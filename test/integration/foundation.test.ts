@@ -20,7 +20,11 @@ function expectGraphError(body: unknown, code: string): void {
     error: {
       code,
       message: expect.any(String),
-      innerError: { 'request-id': expect.any(String), date: expect.any(String) },
+      innerError: {
+        date: expect.any(String),
+        'request-id': expect.any(String),
+        'client-request-id': expect.any(String),
+      },
     },
   });
 }

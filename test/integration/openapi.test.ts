@@ -87,11 +87,15 @@ describe('a path or method no operation serves', () => {
     });
     expect(response.status).toBe(404);
     expect(response.headers.get('request-id')).toBe('6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12');
+    expect(response.headers.get('client-request-id')).toBe('6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12');
     expect(await response.json()).toMatchObject({
       error: {
         code: 'ResourceNotFound',
         message: `No ${method} operation at /v1.0${path}.`,
-        innerError: { 'request-id': '6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12' },
+        innerError: {
+          'request-id': '6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12',
+          'client-request-id': '6f1c3a52-0d2b-4c7e-9a41-3b5e8d9f0a12',
+        },
       },
     });
   });

@@ -101,7 +101,11 @@ export function expectGraphError(body: unknown, context = ''): void {
     error: {
       code: expect.any(String),
       message: expect.any(String),
-      innerError: { 'request-id': expect.any(String), date: expect.any(String) },
+      innerError: {
+        date: expect.any(String),
+        'request-id': expect.any(String),
+        'client-request-id': expect.any(String),
+      },
     },
   });
 }
