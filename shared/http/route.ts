@@ -30,15 +30,13 @@ function getAuthenticator(): Authenticator {
   return authenticator;
 }
 
-/** The caller's `client-request-id` when it is a GUID (Graph ignores any other). */
+/**
+ * The caller's `client-request-id` when it is a GUID (Graph ignores any other). It is also
+ * the request id; without it, a new one is made.
+ */
 function clientRequestIdOf(request: HttpRequest): string | undefined {
   const given = request.headers.get('client-request-id') ?? '';
   return /^[0-9a-fA-F-]{36}$/.test(given) ? given : undefined;
-}
-
-/** Request ids: the caller's `client-request-id` when it is a GUID (as Graph does), else a new one. */
-function requestIdOf(request: HttpRequest): string {
-  return clientRequestIdOf(request) ?? randomUUID();
 }
 
 /** Maps anything thrown to a Graph error response; unknown errors are logged and answered as a bare 500. */
@@ -67,7 +65,8 @@ export function authorizedRoute(
   handle: (ctx: RouteContext) => Promise<HttpResponseInit>,
 ): (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, invocation) => {
-    const requestId = requestIdOf(request);
+    const clientRequestId = clientRequestIdOf(request);
+    const requestId = clientRequestId ?? randomUUID();
     let tenantId: string | undefined;
     let response: HttpResponseInit;
     try {
@@ -85,7 +84,7 @@ export function authorizedRoute(
         principal,
         tenant,
         requestId,
-        clientRequestId: clientRequestIdOf(request),
+        clientRequestId,
         now: new Date(),
       });
     } catch (error) {
@@ -131,7 +130,7 @@ export function anonymousRoute(
   handle: (request: HttpRequest, requestId: string) => Promise<HttpResponseInit>,
 ): (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, invocation) => {
-    const requestId = requestIdOf(request);
+    const requestId = clientRequestIdOf(request) ?? randomUUID();
     try {
       return await handle(request, requestId);
     } catch (error) {
