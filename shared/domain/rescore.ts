@@ -52,17 +52,21 @@ const sameView = (
 ): boolean => a.riskLevel === b.riskLevel && a.riskState === b.riskState;
 
 /**
- * Graph's `riskEventTypes_v2` of a sign-in: the types of every detection that names it,
+ * Graph's `riskEventTypes_v2` of each sign-in: the types of every detection that names it,
  * its own real-time ones and offline ones recorded later (`unlikelyTravel`, …), in the
- * order recorded.
+ * order recorded. One pass over the user's detections, however many sign-ins it has.
  */
-function eventTypesOf(facts: UserFacts, requestId: string): string[] {
-  const named = facts.detections
-    .filter((d) => d.requestId === requestId)
-    .sort((a, b) =>
-      a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : a.id < b.id ? -1 : 1,
-    );
-  return [...new Set(named.map((d) => d.riskEventType))];
+function eventTypesBySignIn(facts: UserFacts): Map<string, string[]> {
+  const recorded = [...facts.detections].sort((a, b) =>
+    a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : a.id < b.id ? -1 : 1,
+  );
+  const types = new Map<string, Set<string>>();
+  for (const d of recorded) {
+    if (d.requestId === undefined) continue;
+    const set = types.get(d.requestId) ?? new Set<string>();
+    types.set(d.requestId, set.add(d.riskEventType));
+  }
+  return new Map([...types].map(([requestId, set]) => [requestId, [...set]]));
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
@@ -132,8 +136,9 @@ export function planRescore(input: RescoreInput): RescorePlan {
   const detections = [...score.detections]
     .filter(([id, state]) => !sameDerived(input.storedDetections.get(id), state))
     .map(([id, state]) => ({ id, state }));
+  const eventTypes = eventTypesBySignIn(facts);
   const signIns = [...score.signIns]
-    .map(([id, view]) => ({ id, view: { ...view, riskEventTypes: eventTypesOf(facts, id) } }))
+    .map(([id, view]) => ({ id, view: { ...view, riskEventTypes: eventTypes.get(id) ?? [] } }))
     .filter(({ id, view }) => {
       const stored = input.storedSignIns.get(id);
       return (
