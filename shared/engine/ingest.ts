@@ -50,9 +50,7 @@ export async function ingestDetections(
  * point read per sign-in named (user detections, the usual bulk, cost nothing here).
  */
 async function checkDetectionSignIns(tenantId: string, items: readonly DetectionInput[]): Promise<void> {
-  const named = items.flatMap((d, index) =>
-    d.requestId ? [{ index, userId: d.userId, requestId: d.requestId }] : [],
-  );
+  const named = signInsNamed(items);
   if (named.length === 0) return;
   const owners = new Map<string, string>();
   for (const n of named) if (!owners.has(n.requestId)) owners.set(n.requestId, n.userId);
@@ -60,9 +58,27 @@ async function checkDetectionSignIns(tenantId: string, items: readonly Detection
   for (const [requestId, userId] of stored) owners.set(requestId, userId);
   const wrong = named.find((n) => owners.get(n.requestId) !== n.userId);
   if (wrong)
-    throw badRequest(
-      `Invalid body: value[${wrong.index}].requestId: sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`,
-    );
+    throw notASignInOf(wrong, `sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`);
+}
+
+/** The items that name a sign-in (`requestId`), with their place in the call. */
+interface NamedSignIn {
+  index: number;
+  userId: string;
+  requestId: string;
+}
+
+function signInsNamed(
+  items: ReadonlyArray<{ userId: string; requestId?: string | undefined }>,
+): NamedSignIn[] {
+  return items.flatMap((item, index) =>
+    item.requestId ? [{ index, userId: item.userId, requestId: item.requestId }] : [],
+  );
+}
+
+/** The 400 for an item whose `requestId` is not a sign-in of its user (R-X1). */
+function notASignInOf(item: NamedSignIn, why: string): Error {
+  return badRequest(`Invalid body: value[${item.index}].requestId: ${why}`);
 }
 
 /**
@@ -73,9 +89,8 @@ async function checkDetectionSignIns(tenantId: string, items: readonly Detection
  * after.
  */
 async function checkRemediatedSignIns(tenantId: string, items: readonly RemediationInput[]): Promise<void> {
-  const named = items.flatMap((r, index) =>
-    r.kind === 'mfaPassed' && r.requestId ? [{ index, userId: r.userId, requestId: r.requestId }] : [],
-  );
+  // Only `mfaPassed` names a sign-in (RemediationInput refuses a requestId on the others).
+  const named = signInsNamed(items);
   if (named.length === 0) return;
   const owners = await signInOwners(
     tenantId,
@@ -86,12 +101,11 @@ async function checkRemediatedSignIns(tenantId: string, items: readonly Remediat
     if (owner === n.userId) continue;
     // A sign-in known only from the user's own detections (sent without the sign-in) counts too.
     if (owner === undefined && (await detectionsNameSignIn(tenantId, n.userId, n.requestId))) continue;
-    throw badRequest(
-      `Invalid body: value[${n.index}].requestId: ${
-        owner === undefined
-          ? `no sign-in '${n.requestId}' of user ${n.userId} has been ingested (send the sign-in first)`
-          : `sign-in '${n.requestId}' is not a sign-in of user ${n.userId}`
-      }`,
+    throw notASignInOf(
+      n,
+      owner === undefined
+        ? `no sign-in '${n.requestId}' of user ${n.userId} has been ingested (send the sign-in first)`
+        : `sign-in '${n.requestId}' is not a sign-in of user ${n.userId}`,
     );
   }
 }
