@@ -15,6 +15,8 @@ const idHeaders = (requestId: string): Record<string, string> => ({
 export function errorResponse(error: AppError, requestId: string, now = new Date()): HttpResponseInit {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...idHeaders(requestId) };
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  // RFC 7235 §3.1 / RFC 6750 §3: a 401 names the scheme to authenticate with, as Graph's do.
+  if (error.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
   return {
     status: toHttpStatus(error.code),
     headers,

@@ -60,6 +60,22 @@ describe('authentication (R-A1, R-A2)', () => {
     expectGraphError(await res.json(), 'InvalidAuthenticationToken');
   });
 
+  it('R-A1: a 401 carries a Bearer challenge (WWW-Authenticate, RFC 6750); a 403 does not', async () => {
+    const missing = await service.call(undefined, 'GET', '/identityProtection/riskyUsers');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    const stranger = await service.token({ tenantId: tenantId(77), objectId: tenantId(5), wids: [SR] });
+    const refused = await service.call(stranger, 'GET', '/identityProtection/riskyUsers');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    const reader = await service.token({ tenantId: tenantId(1), objectId: tenantId(5), wids: [SR] });
+    const forbidden = await service.call(reader, 'POST', '/identityProtection/riskyUsers/dismiss', {
+      userIds: [tenantId(5)],
+    });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('www-authenticate')).toBeNull();
+  });
+
   it('alg: none → 401', async () => {
     const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const forged = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ tid: tenantId(1), oid: tenantId(9), scp: 'x', wids: [SA], aud: AUDIENCE, iss: 'riskloop-dev', exp: 9_999_999_999 })}.`;
