@@ -62,7 +62,7 @@ const namedSchemas = {
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof namedSchemas;
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'HEAD';
 
 export interface RouteSpec {
   /** The function's name (`functions/<name>.ts`); also the operationId. */
@@ -331,6 +331,16 @@ export const routes: readonly RouteSpec[] = [
     unavailable: 'Storage does not answer.',
   },
   {
+    name: 'health-head',
+    method: 'HEAD',
+    route: 'riskloop/health',
+    tag: 'riskloop',
+    summary: "Health for probes that use HEAD: the GET's status and headers, no body",
+    access: 'anonymous',
+    success: { status: 200, description: 'Healthy.' },
+    unavailable: 'Storage does not answer.',
+  },
+  {
     name: 'openapi',
     method: 'GET',
     route: 'riskloop/openapi.json',
@@ -521,6 +531,11 @@ function operationOf(spec: RouteSpec): JsonObject {
       schema: { type: 'string', format: 'uuid' },
     });
   }
+
+  // A HEAD answer has the GET's status and headers, never a body.
+  if (spec.method === 'HEAD')
+    for (const [code, { content: _content, ...response }] of Object.entries(responses))
+      responses[code] = response;
 
   return {
     operationId: spec.name,

@@ -36,6 +36,13 @@ describe('health (R-X6)', () => {
     expect(await res.json()).toEqual({ status: 'healthy', storage: 'ok' });
   });
 
+  it('answers HEAD (the default probe of Azure Front Door) with the same status, no body', async () => {
+    const res = await fetch(`${service.base}/riskloop/health`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('request-id')).toEqual(expect.any(String));
+    expect(await res.text()).toBe('');
+  });
+
   it('answers 503 when storage does not answer', async () => {
     const unreachable =
       'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1';
@@ -47,6 +54,7 @@ describe('health (R-X6)', () => {
       const res = await fetch(`${host.url}/v1.0/riskloop/health`);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'unhealthy', storage: 'unavailable' });
+      expect((await fetch(`${host.url}/v1.0/riskloop/health`, { method: 'HEAD' })).status).toBe(503);
     } finally {
       await host.stop();
     }
