@@ -29,10 +29,37 @@ type SupportedOption = '$filter' | '$select' | '$top' | '$orderby' | '$skiptoken
 const supportedOptions = new Set<string>(['$filter', '$select', '$top', '$orderby', '$skiptoken']);
 
 /**
- * The one entry point for list routes: validates every `$`-prefixed option against the entity
+ * OData system query options that may also be sent without their `$` (OData 4.01, Graph beta
+ * and part of Graph v1.0): `filter=…` is `$filter=…`. Honouring them, rather than ignoring
+ * them as unknown parameters, keeps a script that sends `filter=` from getting (and acting
+ * on) every row instead of the ones it asked for.
+ */
+const prefixOptional = new Set([
+  'filter',
+  'select',
+  'top',
+  'orderby',
+  'skiptoken',
+  'skip',
+  'count',
+  'expand',
+  'search',
+  'format',
+]);
+
+/** The query option a parameter name is (`$filter`), or undefined for other parameters. */
+export function queryOptionOf(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower.startsWith('$')) return lower;
+  return prefixOptional.has(lower) ? `$${lower}` : undefined;
+}
+
+/**
+ * The one entry point for list routes: validates every query option against the entity
  * set (SPEC §7) and decodes `$skiptoken` for the caller's tenant. Option names match
- * case-insensitively; unsupported (`$expand`, `$search`, `$count`, …) and repeated options
- * are 400s naming them. Parameters without `$` (e.g. the Functions `code` key) are ignored.
+ * case-insensitively, with or without their `$` ({@link queryOptionOf}); unsupported
+ * (`$expand`, `$search`, `$count`, …) and repeated options are 400s naming them. Other
+ * parameters (e.g. the Functions `code` key) are ignored.
  * Values must already be decoded (`URLSearchParams` does that; see `decodeQueryValue`).
  */
 export function parseListQuery(
@@ -74,7 +101,7 @@ export function parseEntitySelect(
   params: URLSearchParams,
   entitySet: EntitySet,
 ): readonly string[] | undefined {
-  const selects = [...params.entries()].filter(([name]) => name.toLowerCase() === '$select');
+  const selects = [...params.entries()].filter(([name]) => queryOptionOf(name) === '$select');
   const raw = collectOptions(new URLSearchParams(selects), entitySet);
   return raw.$select === undefined ? undefined : parseSelect(raw.$select, entitySet);
 }
@@ -89,8 +116,8 @@ function collectOptions(
       : Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const options: Partial<Record<SupportedOption, string>> = {};
   for (const [name, value] of entries) {
-    if (!name.startsWith('$')) continue;
-    const option = name.toLowerCase();
+    const option = queryOptionOf(name);
+    if (option === undefined) continue;
     if (!isSupported(option)) {
       throw badRequest(`Query option ${quoteForMessage(name)} is not supported on ${entitySet.name}`);
     }

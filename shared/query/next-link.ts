@@ -1,6 +1,9 @@
+import { queryOptionOf } from './list-query';
+
 /**
  * The absolute `@odata.nextLink` for a page: the request URL with its other query options kept
- * exactly as the client sent them, any `$skiptoken` replaced by the new one, and no fragment.
+ * exactly as the client sent them, any `$skiptoken` (or `skiptoken`) replaced by the new one,
+ * and no fragment.
  */
 export function buildNextLink(requestUrl: string, skipToken: string): string {
   const url = new URL(requestUrl);
@@ -22,5 +25,5 @@ function isSkipToken(part: string): boolean {
   } catch {
     // A malformed name is not ours to judge here; it is simply not $skiptoken.
   }
-  return decoded.toLowerCase() === '$skiptoken';
+  return queryOptionOf(decoded) === '$skiptoken';
 }

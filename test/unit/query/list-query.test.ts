@@ -49,6 +49,33 @@ describe('parseListQuery — SPEC §7 list options', () => {
     expect(parseListQuery(fromUrl('$TOP=3'), signInsQuery, tenant).top).toBe(3);
   });
 
+  it('honours options sent without their $ (OData 4.01, Graph beta), not ignoring them', () => {
+    const query = parseListQuery(
+      fromUrl("filter=riskLevel eq 'high'&Select=id&TOP=3&orderby=riskLastUpdatedDateTime desc&code=key"),
+      riskyUsersQuery,
+      tenant,
+    );
+    expect(query.filter && formatFilter(query.filter)).toBe("riskLevel eq 'high'");
+    expect(query.select).toEqual(['id']);
+    expect(query.top).toBe(3);
+    expect(query.orderBy).toEqual({ property: 'riskLastUpdatedDateTime', direction: 'desc' });
+    expect(query.fingerprint).toBe(
+      parseListQuery(
+        fromUrl("$filter=riskLevel eq 'high'&$select=id&$top=3&$orderby=riskLastUpdatedDateTime desc"),
+        riskyUsersQuery,
+        tenant,
+      ).fingerprint,
+    );
+    expectBadRequest(
+      () => parseListQuery(fromUrl('count=true'), riskyUsersQuery, tenant),
+      "Query option 'count' is not supported",
+    );
+    expectBadRequest(
+      () => parseListQuery(fromUrl('$top=5&top=6'), riskyUsersQuery, tenant),
+      "'$top' is given more than once",
+    );
+  });
+
   it.each(['$expand=history', '$search="alice"', '$count=true', '$skip=10', '$format=json', '$levels=2'])(
     'rejects the unsupported option %s, naming it',
     (query) => {

@@ -20,6 +20,12 @@ describe('buildNextLink (SPEC §7: absolute @odata.nextLink with opaque $skiptok
     expect(link).toBe('http://localhost:7071/v1.0/auditLogs/signIns?$top=5&$skiptoken=new');
   });
 
+  it('replaces a skiptoken sent without its $, so the next request does not carry two', () => {
+    expect(buildNextLink('http://h/v1.0/identityProtection/riskyUsers?top=2&SkipToken=old', 'new')).toBe(
+      'http://h/v1.0/identityProtection/riskyUsers?top=2&$skiptoken=new',
+    );
+  });
+
   it('works without a query string', () => {
     expect(buildNextLink('http://localhost:7071/v1.0/identityProtection/riskyUsers', 't')).toBe(
       'http://localhost:7071/v1.0/identityProtection/riskyUsers?$skiptoken=t',
