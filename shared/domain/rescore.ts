@@ -28,7 +28,7 @@ export interface RescorePlan {
     riskLastUpdatedDateTime: string | undefined;
     /** Level or state moved at some step since the stored state (R-S6). */
     changed: boolean;
-    /** The user is risky now and was not, at some step, in this state (the digest's R-D2 index). */
+    /** At some step the user turned atRisk or confirmedCompromised from another state (the digest's R-D2 index). */
     turnedRisky: boolean;
   };
   detections: Array<{ id: string; state: DerivedState }>;
@@ -116,8 +116,11 @@ export function planRescore(input: RescoreInput): RescorePlan {
   // R-S6: a user dismissed and then made atRisk again by a newer detection has changed
   // twice, even when one rescore sees both and the end state equals the stored one.
   const changed = path.some((view, i) => i > 0 && !sameView(path[i - 1]!, view));
-  const turnedRisky =
-    isActiveState(final.riskState) && path.slice(0, -1).some((view) => view.riskState !== final.riskState);
+  // R-D2: turned atRisk or confirmedCompromised at some step, even if a later action of the
+  // same rescore closed it again (two rescores would have indexed it at the first).
+  const turnedRisky = path.some(
+    (view, i) => i > 0 && isActiveState(view.riskState) && path[i - 1]!.riskState !== view.riskState,
+  );
   if (!sameView(last, final)) {
     const activeTypes = new Set(
       facts.detections

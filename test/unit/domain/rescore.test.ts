@@ -59,6 +59,33 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     });
   });
 
+  it('R-D2/R-X3: confirmed compromised then dismissed, seen by one rescore, turned risky as with two rescores', () => {
+    // Stored: atRisk/low. Since then confirm compromised (minute 5, with its detection) and a dismiss (minute 6).
+    const facts = {
+      userId: USER,
+      detections: [
+        detection('d1', 0, { riskLevel: 'low' as const }),
+        detection('acc-a1', 5, {
+          riskEventType: 'adminConfirmedUserCompromised',
+          riskLevel: 'high' as const,
+        }),
+      ],
+      signIns: [],
+      actions: [action('a1', 'confirmUserCompromised', 5), action('a2', 'dismissUser', 6)],
+    };
+    const together = planRescore({ facts, previous: lowAtRiskSince0, ...noStored, now: at(20) });
+    expect(together.history.map((h) => h.riskState)).toEqual(['confirmedCompromised', 'dismissed']);
+    // One rescore after each action: the first turns the user confirmedCompromised (R-D2 counts it).
+    const first = planRescore({
+      facts: { ...facts, actions: [facts.actions[0]!] },
+      previous: lowAtRiskSince0,
+      ...noStored,
+      now: at(10),
+    });
+    expect(first.user.turnedRisky).toBe(true);
+    expect(together.user).toMatchObject({ riskLevel: 'none', riskState: 'dismissed', turnedRisky: true });
+  });
+
   it('R-S6: a level change within atRisk moves the timestamp but is not a user turning risky', () => {
     const facts = {
       userId: USER,
