@@ -70,7 +70,14 @@ interface UserShare {
  * idempotent, R-X3). When the recheck cannot be queued, nothing is recorded: the call fails.
  */
 async function queueRecheck(tenantId: string, shares: ReadonlyMap<string, UserShare>): Promise<void> {
-  const users = new Map([...shares].map(([userId, share]) => [userId, share.detectionIds]));
+  // A share may be recorded under new ids (a reused `client-request-id`), with its own R-F3
+  // detection: the recheck names that one too, as it cannot know yet which is recorded.
+  const users = new Map(
+    [...shares].map(([userId, share]) => [
+      userId,
+      [...share.detectionIds, ...(share.withNewIds?.().detectionIds ?? [])],
+    ]),
+  );
   const delay = getConfig().FEEDBACK_RECHECK_SECONDS;
   await Promise.all(packRescores(tenantId, users).map((m) => enqueue(queues.rescore, m, delay)));
 }
@@ -114,7 +121,8 @@ function markProcessing(tenantId: string, userId: string, user: UserRow | undefi
 const MAX_ACCEPT_ATTEMPTS = 8;
 
 /**
- * Writes one user's share of a call in one transaction, locked by the user row's ETag. A
+ * Writes one user's share of a call in one transaction, locked by the user row's ETag, and
+ * returns the share recorded (with new ids, when the caller reused an old call's id). A
  * rescore that committed since the row was read may have moved the projection copies (its
  * time or level changed): re-read the row and rebuild, rather than fail on a copy that no
  * longer exists (R-X4). A transaction whose answer was lost (storage committed it, and the
@@ -126,7 +134,7 @@ async function acceptForUser(
   row: Record<string, unknown> | undefined,
   firstShare: UserShare,
   now: Date,
-): Promise<void> {
+): Promise<UserShare> {
   const { tables } = getStorage();
   let current = row;
   let share = firstShare;
@@ -158,7 +166,7 @@ async function acceptForUser(
     // be queued. A failed write here is not lost: the rescore writes a missing R-F3 detection
     // (readUserSnapshot), so the error is dropped rather than answered.
     await share.after?.().catch(() => undefined);
-    return;
+    return share;
   }
 }
 
@@ -264,8 +272,8 @@ async function acceptShares(
   await queueRecheck(tenantId, shares);
   const settled = await Promise.allSettled(
     [...shares].map(async ([userId, share]) => {
-      await acceptForUser(tenantId, userId, userRows.get(keys.user(userId)), share, now);
-      await queueRescore({ type: 'rescore', tenantId, userId, detectionIds: share.detectionIds }, log);
+      const recorded = await acceptForUser(tenantId, userId, userRows.get(keys.user(userId)), share, now);
+      await queueRescore({ type: 'rescore', tenantId, userId, detectionIds: recorded.detectionIds }, log);
     }),
   );
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -295,9 +303,14 @@ function userActionShare(
   };
 }
 
-/** A share's {@link UserShare.withNewIds}: built again for the caller without its `client-request-id`. */
+/**
+ * A share's {@link UserShare.withNewIds}: built again for the caller without its
+ * `client-request-id`, once, so that the recheck and the recorded rows name the same ids.
+ */
 function newIdsFor(caller: Caller, build: (caller: Caller) => UserShare): UserShare['withNewIds'] {
-  return caller.clientRequestId ? () => build({ initiatedBy: caller.initiatedBy }) : undefined;
+  if (!caller.clientRequestId) return undefined;
+  let built: UserShare | undefined;
+  return () => (built ??= build({ initiatedBy: caller.initiatedBy }));
 }
 
 export async function acceptSignInAction(

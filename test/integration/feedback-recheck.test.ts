@@ -271,4 +271,35 @@ describe('R-X6: a call retried with the same client-request-id (Graph SDKs retry
     expect((await readUserSnapshot(T, u)).facts.actions).toHaveLength(6);
     await drain();
   });
+
+  it.each([
+    { by: 'its immediate rescore', n: 8, immediateFails: false },
+    { by: 'the recheck, when the immediate rescore cannot be queued', n: 14, immediateFails: true },
+  ])(
+    'R-F3 / R-F7: confirm compromised with a client-request-id reused after the window alerts through its new detection, by $by',
+    async ({ n, immediateFails }) => {
+      const u = userId(N, n);
+      const caller = { initiatedBy: ADMIN, clientRequestId: randomUUID() };
+      const afterRecheck = async () => {
+        await new Promise((resolve) => setTimeout(resolve, (RECHECK_SECONDS + 1) * 1000));
+        for (const message of await drain()) await handleRescoreMessage(message);
+      };
+      const longAgo = new Date(Date.now() - RETRY_WINDOW_MS - 60_000);
+      await acceptUserAction(T, 'confirmUserCompromised', [u], caller, longAgo);
+      await afterRecheck();
+      const now = new Date();
+      if (immediateFails) failSends((options) => !delayed(options));
+      await acceptUserAction(T, 'confirmUserCompromised', [u], caller, now, { warn: () => undefined });
+      vi.restoreAllMocks();
+      if (immediateFails) await afterRecheck();
+      else for (const message of await drain()) await handleRescoreMessage(message);
+      const { user, facts } = await readUserSnapshot(T, u);
+      expect(
+        facts.detections.filter((d) => d.riskEventType === 'adminConfirmedUserCompromised'),
+      ).toHaveLength(2);
+      // The second confirmation's detection is newer than the first's, so it qualifies (R-E3, R-E4).
+      expect(user?.lastAlertActivityDateTime).toBe(now.toISOString());
+      await afterRecheck();
+    },
+  );
 });
