@@ -12,7 +12,7 @@ import { keys, partitions } from '../storage/keys';
 import { projectionPlaceOf, projectionProcessing } from '../storage/projection';
 import { adminConfirmedDetection, signInOwners, writeAdminConfirmedDetection } from '../storage/ingest-store';
 import { enqueue } from '../storage/queue';
-import { getManyAcross, getOptional, submitGroups } from '../storage/table';
+import { getMany, getManyAcross, getOptional, submitGroups } from '../storage/table';
 
 /**
  * Accepting feedback (SPEC §4): validate every id first (unknown → 404, nothing applied),
@@ -146,19 +146,26 @@ async function acceptForUser(
     } catch (error) {
       const raced = isPreconditionFailed(error) || isConflict(error) || isNotFound(error);
       if (!raced) throw error;
-      const recordedAt = await shareRecordedAt(share);
-      if (recordedAt !== undefined && share.withNewIds && recordedAt < now.getTime() - RETRY_WINDOW_MS) {
+      const recorded = await recordedActions(share);
+      const recordedAt = Math.min(...recorded.values());
+      if (recorded.size > 0 && share.withNewIds && recordedAt < now.getTime() - RETRY_WINDOW_MS) {
         // The caller reused a `client-request-id` of a call long past: this is a new call.
         share = share.withNewIds();
         continue;
       }
-      if (recordedAt === undefined) {
+      if (recorded.size === 0) {
         if (attempt >= MAX_ACCEPT_ATTEMPTS) throw tooBusy(userId);
         current = await getOptional<Record<string, unknown>>(
           tables,
           partitions.users(tenantId, userId),
           keys.user(userId),
         );
+        continue;
+      }
+      if (recorded.size < share.actions.length) {
+        // A call with the `client-request-id` of a recent one that named fewer of this user's
+        // sign-ins: those are its retry, recorded once; the others are recorded now.
+        share = { ...share, actions: share.actions.filter((a) => !recorded.has(rowKeyOf(a))) };
         continue;
       }
     }
@@ -170,15 +177,23 @@ async function acceptForUser(
   }
 }
 
+const rowKeyOf = (action: TransactionAction): string => (action[1] as { rowKey: string }).rowKey;
+
 /**
- * Whether a share's transaction committed, and when: its first action row exists (written
- * by this call, whose answer was lost, or by the call it retries), with its `acceptedAt`.
+ * Which of a share's action rows exist already (written by this call, whose answer was lost,
+ * or by the call it retries), by RowKey, with their `acceptedAt`. A share's rows are one
+ * transaction, so a retry finds all of them; finding some means an earlier call with the
+ * same `client-request-id` named only those.
  */
-async function shareRecordedAt(share: UserShare): Promise<number | undefined> {
+async function recordedActions(share: UserShare): Promise<Map<string, number>> {
   const [, first] = share.actions[0]!;
-  const { partitionKey, rowKey } = first as { partitionKey: string; rowKey: string };
-  const row = await getOptional<{ acceptedAt?: string }>(getStorage().tables, partitionKey, rowKey);
-  return row ? Date.parse(row.acceptedAt ?? '') || 0 : undefined;
+  const { partitionKey } = first as { partitionKey: string };
+  const rows = await getMany<{ acceptedAt?: string }>(
+    getStorage().tables,
+    partitionKey,
+    share.actions.map(rowKeyOf),
+  );
+  return new Map([...rows].map(([rowKey, row]) => [rowKey, Date.parse(row.acceptedAt ?? '') || 0]));
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { RestError, type QueueSendMessageOptions } from '@azure/storage-queue';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { acceptUserAction, RETRY_WINDOW_MS } from '../../shared/engine/feedback';
-import { ingestDetections } from '../../shared/engine/ingest';
+import { acceptSignInAction, acceptUserAction, RETRY_WINDOW_MS } from '../../shared/engine/feedback';
+import { ingestDetections, ingestSignIns } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { readPendingAlerts } from '../../shared/storage/alert-store';
 import { getStorage, queues } from '../../shared/storage/clients';
@@ -269,6 +269,31 @@ describe('R-X6: a call retried with the same client-request-id (Graph SDKs retry
     // And the same call again within the window is its retry.
     await acceptUserAction(T, 'dismissUser', [u], { initiatedBy: ADMIN, clientRequestId: fresh });
     expect((await readUserSnapshot(T, u)).facts.actions).toHaveLength(6);
+    await drain();
+  });
+
+  it('R-F1 / R-X6: a call naming more sign-ins than a recent one with its client-request-id records the others', async () => {
+    const u = userId(N, 6);
+    const ids = ['crid-a', 'crid-b', 'crid-c'];
+    await ingestSignIns(
+      T,
+      ids.map((id) => ({
+        id,
+        userId: u,
+        userPrincipalName: 'user6@t91.example',
+        createdDateTime: '2026-11-20T05:00:00.000Z',
+        riskDetections: [{ riskEventType: 'anonymizedIPAddress', riskLevel: 'medium' as const }],
+      })),
+    );
+    const caller = { initiatedBy: ADMIN, clientRequestId: randomUUID() };
+    await acceptSignInAction(T, 'confirmSignInSafe', ['crid-a'], caller);
+    // A script that sends one fixed header: crid-a again is the retry, the other sign-in is new.
+    await acceptSignInAction(T, 'confirmSignInSafe', ['crid-a', 'crid-b'], caller);
+    await acceptSignInAction(T, 'confirmSignInSafe', ['crid-c', 'crid-a'], caller);
+    const { facts } = await readUserSnapshot(T, u);
+    expect(
+      facts.actions.flatMap((a) => (a.kind === 'confirmSignInSafe' ? [a.requestId] : [])).sort(),
+    ).toEqual(ids);
     await drain();
   });
 
