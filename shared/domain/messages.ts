@@ -4,11 +4,19 @@ import { Guid, MAX_DETECTION_ID_LENGTH } from './ids';
 const DetectionIds = z.array(z.string().max(MAX_DETECTION_ID_LENGTH)).max(1000).default([]);
 
 /** Queue message: rescore one user. `detectionIds` names the new detections that caused it (R-E3). */
+/**
+ * How often a rescore message was put back for later because storage kept failing on its
+ * last delivery (see shared/engine/rescore-worker.ts); absent on a message never put back.
+ */
+export const MAX_RESCORE_DEFERRALS = 100;
+const Deferrals = z.number().int().min(1).max(MAX_RESCORE_DEFERRALS).optional();
+
 export const RescoreMessage = z.object({
   type: z.literal('rescore'),
   tenantId: Guid,
   userId: Guid,
   detectionIds: DetectionIds,
+  deferrals: Deferrals,
 });
 export type RescoreMessage = z.infer<typeof RescoreMessage>;
 
@@ -31,6 +39,7 @@ export const RescoreUsersMessage = z.object({
       (users) => users.reduce((n, u) => n + u.detectionIds.length, 0) <= RESCORE_MESSAGE_LIMITS.detectionIds,
       `at most ${RESCORE_MESSAGE_LIMITS.detectionIds} detection ids in all`,
     ),
+  deferrals: Deferrals,
 });
 export type RescoreUsersMessage = z.infer<typeof RescoreUsersMessage>;
 

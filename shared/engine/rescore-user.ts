@@ -57,9 +57,17 @@ export async function rescoreUser(
       if (!isPreconditionFailed(error) && !isConflict(error)) throw error;
     }
   }
-  throw new Error(
-    `rescore of a user gave up after ${MAX_ATTEMPTS} concurrent-update conflicts; the queue will retry`,
-  );
+  throw new RescoreContended();
+}
+
+/** A rescore that lost the user's lock {@link MAX_ATTEMPTS} times in a row: busy, not broken. */
+export class RescoreContended extends Error {
+  constructor() {
+    super(
+      `rescore of a user gave up after ${MAX_ATTEMPTS} concurrent-update conflicts; the queue will retry`,
+    );
+    this.name = 'RescoreContended';
+  }
 }
 
 function isNoOp(snapshot: UserSnapshot, plan: RescorePlan): boolean {

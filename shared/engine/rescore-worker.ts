@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { RescoreQueueMessage, type RescoreMessage } from '../domain/messages';
+import {
+  MAX_RESCORE_DEFERRALS,
+  RescoreQueueMessage,
+  type RescoreMessage,
+  type RescoreUsersMessage,
+} from '../domain/messages';
 import { describeZodError } from '../http/body';
 import { ensureError } from '../errors';
 import { queues } from '../storage/clients';
-import { poison } from '../storage/queue';
+import { isStorageUnavailable } from '../storage/errors';
+import { enqueue, MAX_DELIVERIES, poison } from '../storage/queue';
 import { alertRescoreHook } from './alerts';
-import { rescoreUser } from './rescore-user';
+import { RescoreContended, rescoreUser } from './rescore-user';
 
 export type WorkerOutcome =
   | {
@@ -18,7 +24,20 @@ export type WorkerOutcome =
       riskState: string;
     }
   | { outcome: 'rescoredUsers'; tenantId: string; users: number; wrote: number; maxAttempts: number }
-  | { outcome: 'poisoned'; reason: string };
+  | { outcome: 'poisoned'; reason: string }
+  | { outcome: 'deferred'; users: number; deferrals: number; delaySeconds: number; cause: string };
+
+/**
+ * How long a message put back for the `n`th time waits: 1, 2, 4, 8 minutes, then 15 minutes
+ * each time, so {@link MAX_RESCORE_DEFERRALS} put-backs outlast about a day of failing storage.
+ */
+export function deferralDelaySeconds(n: number): number {
+  return Math.min(60 * 2 ** (n - 1), 15 * 60);
+}
+
+/** Failures a later delivery can get past: storage not answering, or a user too busy to lock. */
+const isTransient = (error: unknown): boolean =>
+  isStorageUnavailable(error) || error instanceof RescoreContended;
 
 /** One line for the log: a stored row that does not parse is named by its field, not dumped. */
 function causeOf(error: unknown): string {
@@ -28,12 +47,19 @@ function causeOf(error: unknown): string {
 /**
  * Handles one rescore message: one user (feedback) or several (ingestion). A malformed
  * message is moved to the poison queue at once with its reason (R-X2): retrying it could
- * never succeed. Storage errors throw, so the host retries with its back-off and poisons
- * after `maxDequeueCount`. The users of one message are rescored one after another, so
- * host.json's `batchSize` alone bounds the rescores an instance runs at once; when some
- * fail, the others are still done, and the retry finds nothing left to do for them.
+ * never succeed. Storage errors throw, so the host retries with its back-off. On the last
+ * delivery (`dequeueCount` = host.json `maxDequeueCount`) the host would poison the message,
+ * and the detections and actions it names would wait for the user's next event (R-X6): when
+ * every failure is transient, the users that failed are put back on the queue instead, to
+ * be tried again minutes later ({@link deferralDelaySeconds}), up to
+ * {@link MAX_RESCORE_DEFERRALS} times. Other failures (a stored row that does not parse)
+ * still end in the poison queue, where an operator sees them.
+ *
+ * The users of one message are rescored one after another, so host.json's `batchSize` alone
+ * bounds the rescores an instance runs at once; when some fail, the others are still done,
+ * and the retry finds nothing left to do for them.
  */
-export async function handleRescoreMessage(message: unknown): Promise<WorkerOutcome> {
+export async function handleRescoreMessage(message: unknown, dequeueCount = 1): Promise<WorkerOutcome> {
   const parsed = RescoreQueueMessage.safeParse(message);
   if (!parsed.success) {
     const reason = describeZodError(parsed.error, 'message');
@@ -41,38 +67,61 @@ export async function handleRescoreMessage(message: unknown): Promise<WorkerOutc
     return { outcome: 'poisoned', reason };
   }
   const data = parsed.data;
-  if (data.type === 'rescore') {
-    const result = await rescoreUser(data, alertRescoreHook);
-    return {
-      outcome: 'rescored',
-      tenantId: data.tenantId,
-      userId: data.userId,
-      attempts: result.attempts,
-      wrote: result.wrote,
-      riskLevel: result.plan.user.riskLevel,
-      riskState: result.plan.user.riskState,
-    };
-  }
+  const users =
+    data.type === 'rescore' ? [{ userId: data.userId, detectionIds: data.detectionIds }] : data.users;
   let wrote = 0;
   let maxAttempts = 0;
-  const failures: unknown[] = [];
-  for (const user of data.users) {
+  let last: Extract<WorkerOutcome, { outcome: 'rescored' }> | undefined;
+  const failed: Array<{ user: RescoreUsersMessage['users'][number]; error: unknown }> = [];
+  for (const user of users) {
     const single: RescoreMessage = { type: 'rescore', tenantId: data.tenantId, ...user };
     try {
       const result = await rescoreUser(single, alertRescoreHook);
       if (result.wrote) wrote += 1;
       maxAttempts = Math.max(maxAttempts, result.attempts);
+      last = {
+        outcome: 'rescored',
+        tenantId: data.tenantId,
+        userId: user.userId,
+        attempts: result.attempts,
+        wrote: result.wrote,
+        riskLevel: result.plan.user.riskLevel,
+        riskState: result.plan.user.riskState,
+      };
     } catch (error) {
-      failures.push(error);
+      failed.push({ user, error });
     }
   }
-  if (failures.length > 0) {
-    // The host logs the message only (not `errors`): it carries the first cause, so an
-    // operator sees why a message ended in the poison queue.
-    throw new AggregateError(
-      failures,
-      `${failures.length} of ${data.users.length} users of the message could not be rescored (first: ${causeOf(failures[0])}); the queue will retry`,
-    );
+  if (failed.length === 0) {
+    if (data.type === 'rescore') return last!;
+    return { outcome: 'rescoredUsers', tenantId: data.tenantId, users: users.length, wrote, maxAttempts };
   }
-  return { outcome: 'rescoredUsers', tenantId: data.tenantId, users: data.users.length, wrote, maxAttempts };
+  const cause = causeOf(failed[0]!.error);
+  const deferrals = (data.deferrals ?? 0) + 1;
+  if (
+    dequeueCount >= MAX_DELIVERIES &&
+    deferrals <= MAX_RESCORE_DEFERRALS &&
+    failed.every((f) => isTransient(f.error))
+  ) {
+    const delaySeconds = deferralDelaySeconds(deferrals);
+    const again: RescoreUsersMessage = {
+      type: 'rescoreUsers',
+      tenantId: data.tenantId,
+      users: failed.map((f) => f.user),
+      deferrals,
+    };
+    // When this put fails too, the message throws below and the host poisons it.
+    const put = await enqueue(queues.rescore, again, delaySeconds).then(
+      () => true,
+      () => false,
+    );
+    if (put) return { outcome: 'deferred', users: failed.length, deferrals, delaySeconds, cause };
+  }
+  if (data.type === 'rescore') throw failed[0]!.error;
+  // The host logs the message only (not `errors`): it carries the first cause, so an
+  // operator sees why a message ended in the poison queue.
+  throw new AggregateError(
+    failed.map((f) => f.error),
+    `${failed.length} of ${users.length} users of the message could not be rescored (first: ${cause}); the queue will retry`,
+  );
 }

@@ -145,6 +145,12 @@ export function getStorage(): StorageClients {
   return clients;
 }
 
+/** For tests that point the app at other storage in the same process: the next {@link getStorage} builds anew. */
+export function resetStorageForTests(): void {
+  clients = undefined;
+  ready = undefined;
+}
+
 /** Creates the tables and queues if missing; idempotent, once per process (retried after a failure). */
 export function ensureStorage(): Promise<void> {
   ready ??= (async () => {

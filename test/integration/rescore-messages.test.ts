@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { QueueClient } from '@azure/storage-queue';
+import { describe, expect, it, vi } from 'vitest';
+import { resetConfigForTests } from '../../shared/config';
+import { MAX_RESCORE_DEFERRALS } from '../../shared/domain/messages';
 import { ingestDetections } from '../../shared/engine/ingest';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
 import { readPendingAlerts, readWindow } from '../../shared/storage/alert-store';
-import { getStorage, queues } from '../../shared/storage/clients';
+import { getStorage, queues, resetStorageForTests } from '../../shared/storage/clients';
 import { keys, partitions } from '../../shared/storage/keys';
 import { submitGroups } from '../../shared/storage/table';
 import { readUserSnapshot } from '../../shared/storage/user-store';
@@ -91,6 +94,75 @@ describe('rescore messages of an ingestion call', () => {
     const poisoned = await drainQueue(`${queues.rescore}-poison`);
     expect(poisoned).toEqual([{ reason: (outcome as { reason: string }).reason, message }]);
     expect(await drainQueue(queues.rescore)).toEqual([]);
+  });
+});
+
+describe('R-X6: table storage failing on the last delivery of a rescore message', () => {
+  /** Runs `work` with the app's tables at an address where nothing answers, its queues still live. */
+  async function withTablesDown<T>(work: () => Promise<T>): Promise<T> {
+    const live = process.env.AzureWebJobsStorage!;
+    process.env.AzureWebJobsStorage = live.replace(
+      /TableEndpoint=[^;]+/,
+      'TableEndpoint=http://127.0.0.1:9/devstoreaccount1',
+    );
+    resetConfigForTests();
+    resetStorageForTests();
+    try {
+      return await work();
+    } finally {
+      process.env.AzureWebJobsStorage = live;
+      resetConfigForTests();
+      resetStorageForTests();
+    }
+  }
+
+  it('puts its users back on the queue for minutes later instead of letting the host poison them', async () => {
+    const u = userId(N, 60);
+    await ingestDetections(T, [offlineDetection('deferred-1', u)]);
+    const [message] = await drainQueue(queues.rescore);
+    const sent = vi.spyOn(QueueClient.prototype, 'sendMessage');
+    try {
+      const [early, last, exhausted] = await withTablesDown(() =>
+        Promise.allSettled([
+          // Not the last delivery: it throws, and the host delivers it again.
+          handleRescoreMessage(message, 4),
+          handleRescoreMessage(message, 5),
+          // Put back as often as it may be: the host poisons it, where an operator sees it.
+          handleRescoreMessage({ ...(message as object), deferrals: MAX_RESCORE_DEFERRALS }, 5),
+        ]),
+      );
+      expect(early.status).toBe('rejected');
+      expect(exhausted.status).toBe('rejected');
+      expect(last).toEqual({
+        status: 'fulfilled',
+        value: {
+          outcome: 'deferred',
+          users: 1,
+          deferrals: 1,
+          delaySeconds: 60,
+          cause: expect.stringMatching(/ECONNREFUSED|connect/i) as unknown,
+        },
+      });
+      // The one message put back: the user and its detection, invisible for a minute.
+      expect(sent).toHaveBeenCalledTimes(1);
+      const [text, options] = sent.mock.calls[0]!;
+      expect(options).toEqual({ visibilityTimeout: 60 });
+      const again = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
+      expect(again).toEqual({
+        type: 'rescoreUsers',
+        tenantId: T,
+        users: [{ userId: u, detectionIds: ['deferred-1'] }],
+        deferrals: 1,
+      });
+      expect(await drainQueue(`${queues.rescore}-poison`)).toEqual([]);
+
+      // Storage is back when it comes round: the user is rescored.
+      expect(await handleRescoreMessage(again)).toMatchObject({ outcome: 'rescoredUsers', wrote: 1 });
+      const { user } = await readUserSnapshot(T, u);
+      expect(user).toMatchObject({ riskLevel: 'high', riskState: 'atRisk', isProcessing: false });
+    } finally {
+      sent.mockRestore();
+    }
   });
 });
 
