@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCron } from './domain/ncrontab';
 
 /**
  * The only reader of `process.env`. Every setting the app understands is declared here,
@@ -35,7 +36,20 @@ const settingsSchema = z
     REPORT_BASE_URL: z
       .url()
       .default('https://entra.microsoft.com/#view/Microsoft_AAD_IAM/IdentityProtectionMenuBlade'),
-    WEEKLY_DIGEST_SCHEDULE: z.string().min(11).default('0 0 9 * * 1'),
+    // Checked as the timer reads it: 6 fields, or 5 without seconds (as Azure's host accepts).
+    WEEKLY_DIGEST_SCHEDULE: z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          parseCron(v);
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `is not an NCRONTAB schedule: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        }
+      })
+      .default('0 0 9 * * 1'),
     ALERT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
     FEEDBACK_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     // Set by App Service / Functions in Azure; used only to refuse dev auth there.

@@ -24,6 +24,20 @@ describe('configuration (fails fast, naming the setting)', () => {
     expect(() => parseSettings({ ...storage, REPORT_BASE_URL: 'not a url' })).toThrow(/REPORT_BASE_URL/);
   });
 
+  it('takes WEEKLY_DIGEST_SCHEDULE as the timer does: 6 fields, or 5 without seconds; refuses any other text', () => {
+    expect(parseSettings({ ...storage, WEEKLY_DIGEST_SCHEDULE: '0 9 * * 1' }).WEEKLY_DIGEST_SCHEDULE).toBe(
+      '0 9 * * 1',
+    );
+    expect(
+      parseSettings({ ...storage, WEEKLY_DIGEST_SCHEDULE: '0 30 8 * * Mon' }).WEEKLY_DIGEST_SCHEDULE,
+    ).toBe('0 30 8 * * Mon');
+    for (const bad of ['every monday', '0 0 25 * * 1', '0 0 9 * * 1 2026']) {
+      expect(() => parseSettings({ ...storage, WEEKLY_DIGEST_SCHEDULE: bad }), bad).toThrow(
+        /WEEKLY_DIGEST_SCHEDULE: is not an NCRONTAB schedule/,
+      );
+    }
+  });
+
   it('R-A2: dev auth refuses to start inside Azure', () => {
     expect(() => parseSettings({ ...storage, AUTH_MODE: 'dev', WEBSITE_INSTANCE_ID: 'abc' })).toThrow(
       /AUTH_MODE/,
