@@ -57,9 +57,15 @@ const settingsSchema = z
     WEBSITE_SITE_NAME: z.string().optional(),
   })
   .superRefine(checkStorageSettings)
-  .refine((s) => !(s.AUTH_MODE === 'dev' && (s.WEBSITE_INSTANCE_ID || s.WEBSITE_SITE_NAME)), {
-    message: 'AUTH_MODE=dev refuses to run inside Azure (WEBSITE_INSTANCE_ID is set); use AUTH_MODE=entra',
-    path: ['AUTH_MODE'],
+  .superRefine((s, ctx) => {
+    if (s.AUTH_MODE !== 'dev') return;
+    const azure = (['WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME'] as const).find((key) => s[key]);
+    if (azure === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `AUTH_MODE=dev refuses to run inside Azure (${azure} is set); use AUTH_MODE=entra`,
+      path: ['AUTH_MODE'],
+    });
   });
 
 /**

@@ -44,6 +44,12 @@ describe('configuration (fails fast, naming the setting)', () => {
     );
   });
 
+  it('R-A2: names the Azure setting it found (App Service may set only WEBSITE_SITE_NAME)', () => {
+    expect(() => parseSettings({ ...storage, AUTH_MODE: 'dev', WEBSITE_SITE_NAME: 'riskloop-app' })).toThrow(
+      'AUTH_MODE: AUTH_MODE=dev refuses to run inside Azure (WEBSITE_SITE_NAME is set); use AUTH_MODE=entra',
+    );
+  });
+
   it('refuses an unresolved Key Vault reference as the SendGrid key', () => {
     expect(() =>
       parseSettings({ ...storage, SENDGRID_API_KEY: '@Microsoft.KeyVault(VaultName=v;SecretName=s)' }),
