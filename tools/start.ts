@@ -5,6 +5,7 @@ import { startAzurite, type AzuriteInstance } from './azurite';
 import { devTokenSettingsOf } from './dev-token-settings';
 import { startLocalHost, type LocalHost } from './local-host';
 import { localSettings } from './local-settings';
+import { listenError, portFrom } from './port';
 import { removeRuntime, writeRuntime } from './runtime-file';
 
 /**
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ...localSettings(),
   };
   for (const [key, value] of Object.entries(env)) process.env[key] ??= value;
+  const port = portFrom(process.env.PORT);
 
   let azurite: AzuriteInstance | undefined;
   if (!process.env.AzureWebJobsStorage) {
@@ -51,10 +53,8 @@ async function main(): Promise<void> {
 
   // Warming up until the demo data is in: health must not answer 200 before (SPEC §9), and
   // a call for a demo tenant before its seed would be a 401, cached by the app for 30 s.
-  const host = await startLocalHost({
-    appDir: process.cwd(),
-    port: Number(process.env.PORT ?? 7071),
-    warmUp: true,
+  const host = await startLocalHost({ appDir: process.cwd(), port, warmUp: true }).catch((error: unknown) => {
+    throw listenError(error, port);
   });
   running.host = host;
   const { keyFile, audience } = devTokenSettingsOf(process.env);

@@ -50,7 +50,7 @@ function scratchProject(): string {
 }
 
 /** The environment of a developer's shell: none of the app's settings set. */
-function cleanEnv(port: number): NodeJS.ProcessEnv {
+function cleanEnv(port: number | string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     if (/^(AzureWebJobsStorage|AUTH_|DEV_SIGNING_KEY_FILE|SENDGRID_|EMAIL_|REPORT_BASE_URL)/.test(key)) {
@@ -61,7 +61,7 @@ function cleanEnv(port: number): NodeJS.ProcessEnv {
   return { ...env, PORT: String(port), WEEKLY_DIGEST_SCHEDULE: NEVER_DURING_TESTS };
 }
 
-function npmStart(cwd: string, port: number): StartRun {
+function npmStart(cwd: string, port: number | string): StartRun {
   // As `npm start` runs it: the tsx CLI, which runs start.ts in a child and passes signals on.
   const child: ChildProcess = spawn(process.execPath, [TSX_CLI, START], {
     cwd,
@@ -227,9 +227,23 @@ describe('npm start (tools/start.ts)', () => {
       new Promise((r) => setTimeout(r, 60_000, 'still running')).then(() => second.stop()),
     ]);
     expect(code, second.output()).toBe(1);
+    // The operator is told which setting to change, not only Node's EADDRINUSE.
+    expect(second.output()).toContain(`Port ${port} is already in use`);
+    expect(second.output()).toContain('set PORT to another port');
     expect(fs.readFileSync(runtimeFile(), 'utf8')).toBe(before);
     expect((await health(port))?.status).toBe(200);
   }, 90_000);
+
+  it('a PORT that is not a port number is refused by name, before the embedded Azurite starts', async () => {
+    const bad = npmStart(dir, '70000');
+    const code = await Promise.race([
+      bad.exited,
+      new Promise((r) => setTimeout(r, 30_000, 'still running')).then(() => bad.stop()),
+    ]);
+    expect(code, bad.output()).toBe(1);
+    expect(bad.output()).toContain('PORT must be a port number from 0 to 65535 (got "70000")');
+    expect(bad.output()).not.toContain('Embedded Azurite');
+  }, 60_000);
 
   it('Ctrl-C (SIGTERM) stops it, and it removes its own runtime file', async () => {
     expect(await first!.stop()).toBe(0);
