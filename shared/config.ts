@@ -18,8 +18,12 @@ const settingsSchema = z
       .optional(),
     AzureWebJobsStorage__clientId: z.string().min(1).optional(),
     AUTH_MODE: z.enum(['dev', 'entra']).default('entra'),
-    AUTH_AUDIENCE: z.string().min(1).default('api://riskloop'),
-    AUTH_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    AUTH_AUDIENCE: z
+      .string()
+      .refine((v) => v.split(',').some((a) => a.trim() !== ''), 'names no audience')
+      .default('api://riskloop'),
+    // The issuer and signing keys come from here: never over plain http.
+    AUTH_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
     DEV_SIGNING_KEY_FILE: z.string().min(1).default('.riskloop/dev-signing-key.json'),
     SENDGRID_API_KEY: z
       .string()
@@ -31,10 +35,17 @@ const settingsSchema = z
       )
       .optional(),
     SENDGRID_BASE_URL: z.url().optional(),
-    EMAIL_FROM: z.string().min(3).default('riskloop@example.com'),
+    // An address, or `Name <address>` (SendGrid takes both); anything else fails every send.
+    EMAIL_FROM: z
+      .string()
+      .refine(
+        (v) => z.email().safeParse(/^[^<>]*<([^<>]+)>$/.exec(v.trim())?.[1] ?? v.trim()).success,
+        'is not an email address (or "Name <address>")',
+      )
+      .default('riskloop@example.com'),
     EMAIL_OUTBOX_DIR: z.string().min(1).default('outbox'),
     REPORT_BASE_URL: z
-      .url()
+      .url({ protocol: /^https?$/ })
       .default('https://entra.microsoft.com/#view/Microsoft_AAD_IAM/IdentityProtectionMenuBlade'),
     // Checked as the timer reads it: 6 fields, or 5 without seconds (as Azure's host accepts).
     WEEKLY_DIGEST_SCHEDULE: z

@@ -24,6 +24,27 @@ describe('configuration (fails fast, naming the setting)', () => {
     expect(() => parseSettings({ ...storage, REPORT_BASE_URL: 'not a url' })).toThrow(/REPORT_BASE_URL/);
   });
 
+  it('refuses values that could never work, naming the setting', () => {
+    for (const [key, bad] of [
+      ['EMAIL_FROM', 'not an email address'],
+      ['EMAIL_FROM', 'Alerts <nobody>'],
+      ['AUTH_AUDIENCE', ' , '],
+      ['AUTH_AUTHORITY_HOST', 'http://login.microsoftonline.com'],
+      ['REPORT_BASE_URL', 'javascript:alert(1)'],
+    ] as const) {
+      expect(() => parseSettings({ ...storage, [key]: bad }), `${key}=${bad}`).toThrow(new RegExp(`${key}:`));
+    }
+    expect(
+      parseSettings({ ...storage, EMAIL_FROM: 'Contoso Security <alerts@contoso.com>' }).EMAIL_FROM,
+    ).toBe('Contoso Security <alerts@contoso.com>');
+    expect(parseSettings({ ...storage, AUTH_AUDIENCE: 'api://riskloop, 0b8f…' }).AUTH_AUDIENCE).toBe(
+      'api://riskloop, 0b8f…',
+    );
+    expect(parseSettings({ ...storage, REPORT_BASE_URL: 'http://portal.internal/x' }).REPORT_BASE_URL).toBe(
+      'http://portal.internal/x',
+    );
+  });
+
   it('takes WEEKLY_DIGEST_SCHEDULE as the timer does: 6 fields, or 5 without seconds; refuses any other text', () => {
     expect(parseSettings({ ...storage, WEEKLY_DIGEST_SCHEDULE: '0 9 * * 1' }).WEEKLY_DIGEST_SCHEDULE).toBe(
       '0 9 * * 1',
