@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { localSettings, LOCAL_SETTINGS_FILE } from './local-settings';
 
 /**
  * `npm start` writes where its embedded storage and host listen, and which dev signing key
@@ -47,21 +48,32 @@ export function readRuntime(): RuntimeInfo | undefined {
   }
 }
 
-/** Points this process at the storage `npm start` uses, unless AzureWebJobsStorage is set. */
-export function useRunningStorage(): void {
-  const env = process.env;
-  // Any storage setting, connection string or identity-based, means "use that storage".
-  if (
+/** Any storage setting, connection string or identity-based, means "use that storage". */
+const namesStorage = (env: Readonly<Record<string, string | undefined>>): boolean =>
+  Boolean(
     env.AzureWebJobsStorage ||
     env.AzureWebJobsStorage__accountName ||
-    env.AzureWebJobsStorage__tableServiceUri
-  )
-    return;
+    env.AzureWebJobsStorage__tableServiceUri,
+  );
+
+/**
+ * Points this process at storage: the environment's storage settings; else the storage of
+ * the running `npm start`; else those of local.settings.json, as `npm start` would use them.
+ */
+export function useRunningStorage(): void {
+  if (namesStorage(process.env)) return;
   const info = readRuntime();
-  if (!info) {
-    throw new Error(
-      'AzureWebJobsStorage is not set and no `npm start` is running; start the service or set the connection string.',
-    );
+  if (info) {
+    process.env.AzureWebJobsStorage = info.connectionString;
+    return;
   }
-  process.env.AzureWebJobsStorage = info.connectionString;
+  const local = localSettings();
+  if (namesStorage(local)) {
+    for (const [key, value] of Object.entries(local))
+      if (key.startsWith('AzureWebJobsStorage')) process.env[key] = value;
+    return;
+  }
+  throw new Error(
+    `AzureWebJobsStorage is not set, neither here nor in ${LOCAL_SETTINGS_FILE}, and no \`npm start\` is running; start the service or set the connection string.`,
+  );
 }
