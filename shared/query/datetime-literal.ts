@@ -36,6 +36,15 @@ export function parseDateTimeOffset(text: string): number | undefined {
   return utc < FIRST_INSTANT || utc > LAST_INSTANT ? undefined : utc;
 }
 
+/**
+ * Whether a DateTimeOffset literal has digits beyond the millisecond that are not zero
+ * (`.1234567`, as .NET and PowerShell print times): it then lies between two whole
+ * milliseconds, which {@link parseDateTimeOffset} truncates it to the first of.
+ */
+export function hasSubMillisecondDigits(text: string): boolean {
+  return /[1-9]/.test((dateTimeOffset.exec(text)?.[7] ?? '').slice(3));
+}
+
 const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 

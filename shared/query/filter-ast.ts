@@ -18,7 +18,7 @@ export interface EnumLiteral {
 export type FilterLiteral =
   | { readonly type: 'string'; readonly value: string }
   | { readonly type: 'boolean'; readonly value: boolean }
-  /** An instant, in milliseconds since the epoch (sub-millisecond digits are truncated). */
+  /** An instant, in milliseconds since the epoch (a literal between two is compared as such by the parser). */
   | { readonly type: 'datetime'; readonly epochMs: number }
   | EnumLiteral;
 
@@ -35,7 +35,10 @@ export interface LogicalNode {
   readonly operands: readonly FilterNode[];
 }
 
-/** Never produced by the parser; lets a rewrite replace a comparison by "always" or "never". */
+/**
+ * "Always" or "never": what a rewrite replaces a comparison by, and what the parser makes of
+ * equality with an instant between two whole milliseconds.
+ */
 export interface ConstantNode {
   readonly kind: 'constant';
   readonly value: boolean;

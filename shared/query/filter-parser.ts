@@ -1,10 +1,40 @@
 import type { EntitySet } from './entity-set';
-import { comparisonOperators, type ComparisonOperator, type FilterNode } from './filter-ast';
-import { allOf, anyOf, comparison } from './filter-builders';
+import { hasSubMillisecondDigits } from './datetime-literal';
+import {
+  comparisonOperators,
+  type ComparisonOperator,
+  type FilterLiteral,
+  type FilterNode,
+} from './filter-ast';
+import { allOf, anyOf, comparison, constant } from './filter-builders';
 import { filterError, quoteForMessage } from './filter-error';
 import { tokenize, type Token } from './filter-lexer';
 import { parseLiteral } from './filter-literal';
 import { queryLimits } from './limits';
+
+/**
+ * A comparison with an instant between two whole milliseconds (`literal` holds the first),
+ * as stored times all fall on whole milliseconds: after it (`gt`, `ge`) means after the first;
+ * before it (`lt`, `le`) means at or before the first; equal to it, never.
+ */
+function betweenMilliseconds(
+  property: string,
+  operator: ComparisonOperator,
+  literal: FilterLiteral,
+): FilterNode {
+  switch (operator) {
+    case 'eq':
+      return constant(false);
+    case 'ne':
+      return constant(true);
+    case 'gt':
+    case 'ge':
+      return comparison(property, 'gt', literal);
+    case 'lt':
+    case 'le':
+      return comparison(property, 'le', literal);
+  }
+}
 
 const unsupportedOperators = new Set(['not', 'in', 'has', 'add', 'sub', 'mul', 'div', 'divby', 'mod']);
 const orderedOperators = new Set<ComparisonOperator>(['gt', 'ge', 'lt', 'le']);
@@ -125,11 +155,18 @@ class FilterParser {
       );
     }
 
-    const literal = parseLiteral(property, this.next());
+    const literalToken = this.next();
+    const literal = parseLiteral(property, literalToken);
     this.comparisons += 1;
     if (this.comparisons > queryLimits.maxFilterComparisons) {
       throw filterError(`more than ${queryLimits.maxFilterComparisons} comparisons`, nameToken.position);
     }
+    if (
+      literal.type === 'datetime' &&
+      literalToken.kind === 'word' &&
+      hasSubMillisecondDigits(literalToken.text)
+    )
+      return betweenMilliseconds(property.name, operator, literal);
     return comparison(property.name, operator, literal);
   }
 

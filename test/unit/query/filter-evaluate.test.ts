@@ -55,6 +55,29 @@ describe('evaluateFilter — SPEC §7 $filter semantics', () => {
     expect(matches('isProcessing ne false')).toBe(false);
   });
 
+  it("compares an instant between two whole milliseconds (.NET's 7 digits) as lying between them", () => {
+    // Stored times fall on whole milliseconds; the literal is 100 ns after the stored one.
+    const literal = '2024-03-01T10:00:00.0000001Z';
+    expect(matches(`riskLastUpdatedDateTime eq ${literal}`)).toBe(false);
+    expect(matches(`riskLastUpdatedDateTime ne ${literal}`)).toBe(true);
+    expect(matches(`riskLastUpdatedDateTime ge ${literal}`)).toBe(false);
+    expect(matches(`riskLastUpdatedDateTime gt ${literal}`)).toBe(false);
+    expect(matches(`riskLastUpdatedDateTime lt ${literal}`)).toBe(true);
+    expect(matches(`riskLastUpdatedDateTime le ${literal}`)).toBe(true);
+    const later = { ...user, riskLastUpdatedDateTime: '2024-03-01T10:00:00.001Z' };
+    expect(matches(`riskLastUpdatedDateTime ge ${literal}`, later)).toBe(true);
+    expect(matches(`riskLastUpdatedDateTime lt ${literal}`, later)).toBe(false);
+    // Zeros beyond the millisecond are the millisecond itself.
+    expect(matches('riskLastUpdatedDateTime eq 2024-03-01T10:00:00.0000000Z')).toBe(true);
+    // What is pushed down to storage is the same comparison on whole milliseconds.
+    expect(parseFilter(`riskLastUpdatedDateTime ge ${literal}`, riskyUsersQuery)).toEqual({
+      kind: 'comparison',
+      property: 'riskLastUpdatedDateTime',
+      operator: 'gt',
+      literal: { type: 'datetime', epochMs: Date.parse('2024-03-01T10:00:00.000Z') },
+    });
+  });
+
   it('compares datetimes as instants whatever the literal offset', () => {
     expect(matches('riskLastUpdatedDateTime eq 2024-03-01T11:00:00+01:00')).toBe(true);
     expect(matches('riskLastUpdatedDateTime gt 2024-03-01T09:59:59.999Z')).toBe(true);
