@@ -4,12 +4,13 @@ import { Guid, MAX_DETECTION_ID_LENGTH } from './ids';
 const DetectionIds = z.array(z.string().max(MAX_DETECTION_ID_LENGTH)).max(1000).default([]);
 
 /** Queue message: rescore one user. `detectionIds` names the new detections that caused it (R-E3). */
+/** How often a message may be put back for later (shared/storage/queue.ts `putBack`). */
+export const MAX_DEFERRALS = 100;
 /**
- * How often a rescore message was put back for later because storage kept failing on its
- * last delivery (see shared/engine/rescore-worker.ts); absent on a message never put back.
+ * How often a message was put back for later because storage kept failing on its last
+ * delivery; absent on a message never put back.
  */
-export const MAX_RESCORE_DEFERRALS = 100;
-const Deferrals = z.number().int().min(1).max(MAX_RESCORE_DEFERRALS).optional();
+const Deferrals = z.number().int().min(1).max(MAX_DEFERRALS).optional();
 
 export const RescoreMessage = z.object({
   type: z.literal('rescore'),
@@ -96,5 +97,6 @@ export const DigestMessage = z.object({
     .refine((p) => p.weekId === p.end && p.start < p.end, {
       message: 'the week must be named by its end, and start before it',
     }),
+  deferrals: Deferrals,
 });
 export type DigestMessage = z.infer<typeof DigestMessage>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  MAX_RESCORE_DEFERRALS,
+  MAX_DEFERRALS,
   RescoreQueueMessage,
   type RescoreMessage,
   type RescoreUsersMessage,
@@ -9,7 +9,7 @@ import { describeZodError } from '../http/body';
 import { ensureError } from '../errors';
 import { queues } from '../storage/clients';
 import { isStorageUnavailable } from '../storage/errors';
-import { enqueue, MAX_DELIVERIES, poison } from '../storage/queue';
+import { MAX_DELIVERIES, poison, putBack } from '../storage/queue';
 import { alertRescoreHook } from './alerts';
 import { RescoreContended, rescoreUser } from './rescore-user';
 
@@ -27,14 +27,6 @@ export type WorkerOutcome =
   | { outcome: 'poisoned'; reason: string }
   | { outcome: 'deferred'; users: number; deferrals: number; delaySeconds: number; cause: string };
 
-/**
- * How long a message put back for the `n`th time waits: 1, 2, 4, 8 minutes, then 15 minutes
- * each time, so {@link MAX_RESCORE_DEFERRALS} put-backs outlast about a day of failing storage.
- */
-export function deferralDelaySeconds(n: number): number {
-  return Math.min(60 * 2 ** (n - 1), 15 * 60);
-}
-
 /** Failures a later delivery can get past: storage not answering, or a user too busy to lock. */
 const isTransient = (error: unknown): boolean =>
   isStorageUnavailable(error) || error instanceof RescoreContended;
@@ -51,8 +43,7 @@ function causeOf(error: unknown): string {
  * delivery (`dequeueCount` = host.json `maxDequeueCount`) the host would poison the message,
  * and the detections and actions it names would wait for the user's next event (R-X6): when
  * every failure is transient, the users that failed are put back on the queue instead, to
- * be tried again minutes later ({@link deferralDelaySeconds}), up to
- * {@link MAX_RESCORE_DEFERRALS} times. Other failures (a stored row that does not parse)
+ * be tried again minutes later (`putBack`), up to {@link MAX_DEFERRALS} times. Other failures (a stored row that does not parse)
  * still end in the poison queue, where an operator sees them.
  *
  * The users of one message are rescored one after another, so host.json's `batchSize` alone
@@ -100,22 +91,19 @@ export async function handleRescoreMessage(message: unknown, dequeueCount = 1): 
   const deferrals = (data.deferrals ?? 0) + 1;
   if (
     dequeueCount >= MAX_DELIVERIES &&
-    deferrals <= MAX_RESCORE_DEFERRALS &&
+    deferrals <= MAX_DEFERRALS &&
     failed.every((f) => isTransient(f.error))
   ) {
-    const delaySeconds = deferralDelaySeconds(deferrals);
-    const again: RescoreUsersMessage = {
+    const again: RescoreUsersMessage & { deferrals: number } = {
       type: 'rescoreUsers',
       tenantId: data.tenantId,
       users: failed.map((f) => f.user),
       deferrals,
     };
     // When this put fails too, the message throws below and the host poisons it.
-    const put = await enqueue(queues.rescore, again, delaySeconds).then(
-      () => true,
-      () => false,
-    );
-    if (put) return { outcome: 'deferred', users: failed.length, deferrals, delaySeconds, cause };
+    const delaySeconds = await putBack(queues.rescore, again);
+    if (delaySeconds !== undefined)
+      return { outcome: 'deferred', users: failed.length, deferrals, delaySeconds, cause };
   }
   if (data.type === 'rescore') throw failed[0]!.error;
   // The host logs the message only (not `errors`): it carries the first cause, so an

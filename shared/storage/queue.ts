@@ -19,6 +19,32 @@ export async function enqueue(queueName: string, payload: unknown, delaySeconds 
  */
 export const MAX_DELIVERIES = 5;
 
+/**
+ * How long a message put back for the `n`th time waits: 1, 2, 4, 8 minutes, then 15 minutes
+ * each time, so `MAX_DEFERRALS` (shared/domain/messages.ts) put-backs outlast about a day of
+ * failing storage.
+ */
+export function deferralDelaySeconds(n: number): number {
+  return Math.min(60 * 2 ** (n - 1), 15 * 60);
+}
+
+/**
+ * For a worker whose storage keeps failing on a message's last delivery, where the host
+ * would poison it: puts the message (`deferrals` = its put-backs so far, this one included)
+ * back on its queue for {@link deferralDelaySeconds} and returns that delay, or undefined
+ * when the queue refused it too (the worker then throws, and the host poisons the message).
+ */
+export async function putBack(
+  queueName: string,
+  message: { deferrals: number },
+): Promise<number | undefined> {
+  const delaySeconds = deferralDelaySeconds(message.deferrals);
+  return enqueue(queueName, message, delaySeconds).then(
+    () => delaySeconds,
+    () => undefined,
+  );
+}
+
 /** A queue message holds 64 KiB of base64 text: 48 KiB of JSON. */
 const MAX_JSON_BYTES = 48 * 1024;
 /** What a poison message keeps of a message too large to be wrapped whole. */

@@ -6,7 +6,7 @@ import { resetConfigForTests } from '../../shared/config';
 import type { DetectionInput } from '../../shared/domain/ingestion';
 import type { SeedFile } from '../../shared/domain/seed-file';
 import { loadSeed } from '../../shared/engine/seed';
-import { ensureStorage, getStorage } from '../../shared/storage/clients';
+import { ensureStorage, getStorage, resetStorageForTests } from '../../shared/storage/clients';
 import { startAzurite, type AzuriteInstance } from '../../tools/azurite';
 
 /**
@@ -88,4 +88,25 @@ export function offlineDetection(
     detectedDateTime: '2026-11-20T06:00:00.000Z',
     ...overrides,
   };
+}
+
+/**
+ * Runs `work` with the app's tables at an address where nothing answers and its queues still
+ * live (a table outage): real connection failures, not a stand-in.
+ */
+export async function withTablesDown<T>(work: () => Promise<T>): Promise<T> {
+  const live = process.env.AzureWebJobsStorage!;
+  process.env.AzureWebJobsStorage = live.replace(
+    /TableEndpoint=[^;]+/,
+    'TableEndpoint=http://127.0.0.1:9/devstoreaccount1',
+  );
+  resetConfigForTests();
+  resetStorageForTests();
+  try {
+    return await work();
+  } finally {
+    process.env.AzureWebJobsStorage = live;
+    resetConfigForTests();
+    resetStorageForTests();
+  }
 }
