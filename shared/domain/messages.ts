@@ -82,6 +82,7 @@ export const AlertWindowMessage = z.object({
   type: z.literal('alertWindow'),
   tenantId: Guid,
   windowId: z.string().min(1).max(64),
+  deferrals: Deferrals,
 });
 export type AlertWindowMessage = z.infer<typeof AlertWindowMessage>;
 

@@ -1,4 +1,7 @@
+import { MAX_DEFERRALS } from '../domain/messages';
+import { ensureError } from '../errors';
 import { getStorage } from './clients';
+import { isStorageUnavailable } from './errors';
 import { storageMetrics } from './metrics';
 
 /**
@@ -43,6 +46,37 @@ export async function putBack(
     () => delaySeconds,
     () => undefined,
   );
+}
+
+/** What a worker answers for a message it put back ({@link putBackIfStorageFails}). */
+export interface PutBack {
+  outcome: 'deferred';
+  deferrals: number;
+  delaySeconds: number;
+  cause: string;
+}
+
+/**
+ * Runs a queue worker's `work` on `message` (told whether this is its last delivery); when
+ * storage is still failing on the last delivery, puts the message back ({@link putBack}, up
+ * to `MAX_DEFERRALS` times) instead of throwing it into the poison queue (R-X6).
+ */
+export async function putBackIfStorageFails<R>(
+  queueName: string,
+  message: { deferrals?: number | undefined },
+  dequeueCount: number,
+  work: (finalDelivery: boolean) => Promise<R>,
+): Promise<R | PutBack> {
+  const finalDelivery = dequeueCount >= MAX_DELIVERIES;
+  try {
+    return await work(finalDelivery);
+  } catch (error) {
+    const deferrals = (message.deferrals ?? 0) + 1;
+    if (!finalDelivery || !isStorageUnavailable(error) || deferrals > MAX_DEFERRALS) throw error;
+    const delaySeconds = await putBack(queueName, { ...message, deferrals });
+    if (delaySeconds === undefined) throw error;
+    return { outcome: 'deferred', deferrals, delaySeconds, cause: ensureError(error).message };
+  }
 }
 
 /** A queue message holds 64 KiB of base64 text: 48 KiB of JSON. */
