@@ -229,6 +229,14 @@ export async function sendAlertWindow(
     const mine = await replaceWindow(tenantId, window, claimed);
     if (!mine) return { outcome: 'lostClaim' };
     window = mine;
+  } else {
+    // A retry of this window's sender (`sending`), perhaps one put back long after a storage
+    // outage, when the window already counts as abandoned: claim it anew (ETag-checked), so
+    // that no window opened meanwhile for the same users sends them too; and if one was
+    // opened first, this claim is lost and that window sends them.
+    const mine = await replaceWindow(tenantId, window, { ...window, claimedAt: now.toISOString() });
+    if (!mine) return { outcome: 'lostClaim' };
+    window = mine;
   }
   // From here on this window is ours (or a retry of ours): finish it. Everything it reads
   // before sending is independent, so it is read at once.

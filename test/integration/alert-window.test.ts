@@ -194,6 +194,40 @@ describe('alert window timing (SPEC §5)', () => {
     expect(forTenant(t.n)).toHaveLength(1);
   });
 
+  it('R-E5: a retry that resumes a window abandoned while `sending` claims it anew, so no second window opens for its users while it sends', async () => {
+    const t = await newTenant();
+    // Claimed 11 minutes ago (abandoned after 10), before its sender wrote anything: what a
+    // put-back finds after a long storage outage.
+    const claimedAt = new Date(Date.now() - 11 * 60_000);
+    const opened = new Date(claimedAt.getTime() - 5_000);
+    await qualify(t, 3, opened);
+    await ensureAlertWindow(t.id, claimedAt, opened);
+    const open = (await readWindow(t.id))!;
+    const claimed = (await replaceWindow(t.id, open, {
+      ...open,
+      state: 'sending',
+      claimedAt: claimedAt.toISOString(),
+      notificationKey: notificationKey(claimedAt.toISOString(), open.windowId),
+    }))!;
+    const before = forTenant(t.n).length;
+    capture.script([{ status: 202, delayMs: 2_000 }]);
+    const resumed = sendAlertWindow({ type: 'alertWindow', tenantId: t.id, windowId: claimed.windowId });
+    await capture.waitForRequests(capture.requests.length + 1);
+
+    // While it sends, another user qualifies: the resumed window is live, so no window opens.
+    const now = new Date();
+    await qualify(t, 4, now);
+    await ensureAlertWindow(t.id, now, now);
+    expect((await readWindow(t.id))!.windowId).toBe(claimed.windowId);
+
+    expect(await resumed).toMatchObject({ outcome: 'sent', users: 1 });
+    expect(forTenant(t.n)).toHaveLength(before + 1);
+    // User 4 waits in the window opened after this one closed.
+    const next = (await readWindow(t.id))!;
+    expect(next.windowId).not.toBe(claimed.windowId);
+    expect((await readPendingAlerts(t.id)).map((p) => p.userId)).toEqual([userId(t.n, 4)]);
+  });
+
   it('R-E5: a message that arrives less than a second early is sent at the close, not put back', async () => {
     const t = await newTenant();
     const opened = new Date(Date.now() - 4_400);
