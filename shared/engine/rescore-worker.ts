@@ -25,11 +25,63 @@ export type WorkerOutcome =
     }
   | { outcome: 'rescoredUsers'; tenantId: string; users: number; wrote: number; maxAttempts: number }
   | { outcome: 'poisoned'; reason: string }
-  | { outcome: 'deferred'; users: number; deferrals: number; delaySeconds: number; cause: string };
+  | {
+      outcome: 'deferred';
+      users: number;
+      /** Users of the message that could never succeed, moved to the poison queue by themselves. */
+      poisoned?: number;
+      deferrals: number;
+      delaySeconds: number;
+      cause: string;
+    };
 
 /** Failures a later delivery can get past: storage not answering, or a user too busy to lock. */
 const isTransient = (error: unknown): boolean =>
   isStorageUnavailable(error) || error instanceof RescoreContended;
+
+type ParsedRescoreMessage = RescoreMessage | RescoreUsersMessage;
+type RescoreUser = RescoreUsersMessage['users'][number];
+
+/**
+ * On a message's last delivery, what to put back of the users that failed: those whose
+ * failure is transient ({@link isTransient}), in a message carrying one more deferral — a
+ * single user's message as it came (it may name more detection ids than a `rescoreUsers`
+ * message holds). The others (`broken`: a stored row that does not parse) are for the poison
+ * queue. Undefined when nothing is to be put back: none failed transiently, or the message
+ * was put back {@link MAX_DEFERRALS} times already.
+ */
+export function splitForPutBack(
+  data: ParsedRescoreMessage,
+  failed: ReadonlyArray<{ user: RescoreUser; error: unknown }>,
+):
+  | {
+      again: ParsedRescoreMessage & { deferrals: number };
+      transient: number;
+      transientError: unknown;
+      broken?: { message: RescoreUsersMessage; error: unknown };
+    }
+  | undefined {
+  const deferrals = (data.deferrals ?? 0) + 1;
+  const transient = failed.filter((f) => isTransient(f.error));
+  const broken = failed.filter((f) => !isTransient(f.error));
+  if (deferrals > MAX_DEFERRALS || transient.length === 0) return undefined;
+  return {
+    again:
+      data.type === 'rescore'
+        ? { ...data, deferrals }
+        : { ...data, users: transient.map((f) => f.user), deferrals },
+    transient: transient.length,
+    transientError: transient[0]!.error,
+    ...(data.type === 'rescoreUsers' && broken.length > 0
+      ? {
+          broken: {
+            message: { type: 'rescoreUsers', tenantId: data.tenantId, users: broken.map((f) => f.user) },
+            error: broken[0]!.error,
+          },
+        }
+      : {}),
+  };
+}
 
 /** One line for the log: a stored row that does not parse is named by its field, not dumped. */
 function causeOf(error: unknown): string {
@@ -41,10 +93,11 @@ function causeOf(error: unknown): string {
  * message is moved to the poison queue at once with its reason (R-X2): retrying it could
  * never succeed. Storage errors throw, so the host retries with its back-off. On the last
  * delivery (`dequeueCount` = host.json `maxDequeueCount`) the host would poison the message,
- * and the detections and actions it names would wait for the user's next event (R-X6): when
- * every failure is transient, the users that failed are put back on the queue instead, to
- * be tried again minutes later (`putBack`), up to {@link MAX_DEFERRALS} times. Other failures (a stored row that does not parse)
- * still end in the poison queue, where an operator sees them.
+ * and the detections and actions it names would wait for the user's next event (R-X6): the
+ * users whose failure is transient (storage not answering, a user too contended to lock) are
+ * put back on the queue instead, to be tried again minutes later (`putBack`), up to
+ * {@link MAX_DEFERRALS} times. Users that failed otherwise (a stored row that does not parse)
+ * end in the poison queue, where an operator sees them.
  *
  * The users of one message are rescored one after another, so host.json's `batchSize` alone
  * bounds the rescores an instance runs at once; when some fail, the others are still done,
@@ -63,7 +116,7 @@ export async function handleRescoreMessage(message: unknown, dequeueCount = 1): 
   let wrote = 0;
   let maxAttempts = 0;
   let last: Extract<WorkerOutcome, { outcome: 'rescored' }> | undefined;
-  const failed: Array<{ user: RescoreUsersMessage['users'][number]; error: unknown }> = [];
+  const failed: Array<{ user: RescoreUser; error: unknown }> = [];
   for (const user of users) {
     const single: RescoreMessage = { type: 'rescore', tenantId: data.tenantId, ...user };
     try {
@@ -88,22 +141,26 @@ export async function handleRescoreMessage(message: unknown, dequeueCount = 1): 
     return { outcome: 'rescoredUsers', tenantId: data.tenantId, users: users.length, wrote, maxAttempts };
   }
   const cause = causeOf(failed[0]!.error);
-  const deferrals = (data.deferrals ?? 0) + 1;
-  if (
-    dequeueCount >= MAX_DELIVERIES &&
-    deferrals <= MAX_DEFERRALS &&
-    failed.every((f) => isTransient(f.error))
-  ) {
-    const again: RescoreUsersMessage & { deferrals: number } = {
-      type: 'rescoreUsers',
-      tenantId: data.tenantId,
-      users: failed.map((f) => f.user),
-      deferrals,
+  const split = dequeueCount >= MAX_DELIVERIES ? splitForPutBack(data, failed) : undefined;
+  // When the put-back fails too, the message throws below and the host poisons it.
+  const delaySeconds = split && (await putBack(queues.rescore, split.again));
+  if (split && delaySeconds !== undefined) {
+    // Users that can never succeed go to the poison queue now, by themselves, with their
+    // reason; the others are not held back by them.
+    if (split.broken)
+      await poison(
+        queues.rescore,
+        split.broken.message,
+        `${split.broken.message.users.length} of ${users.length} users of the message could not be rescored (first: ${causeOf(split.broken.error)})`,
+      );
+    return {
+      outcome: 'deferred',
+      users: split.transient,
+      ...(split.broken ? { poisoned: split.broken.message.users.length } : {}),
+      deferrals: split.again.deferrals,
+      delaySeconds,
+      cause: causeOf(split.transientError),
     };
-    // When this put fails too, the message throws below and the host poisons it.
-    const delaySeconds = await putBack(queues.rescore, again);
-    if (delaySeconds !== undefined)
-      return { outcome: 'deferred', users: failed.length, deferrals, delaySeconds, cause };
   }
   if (data.type === 'rescore') throw failed[0]!.error;
   // The host logs the message only (not `errors`): it carries the first cause, so an
