@@ -17,6 +17,7 @@ import {
   riskyUsersQuery,
   selectContextSuffix,
   signInsQuery,
+  simplifyFilter,
   type EntitySet,
   type FilterNode,
   type ListQuery,
@@ -194,6 +195,11 @@ async function listCollection(
   const query = parseListQuery(url.searchParams, entitySet, req.tenant.id, {
     isTenantPartitionKey: (encoded) => isContinuationOfTenant(encoded, req.tenant.id),
   });
+  const simplified = query.filter && simplifyFilter(query.filter);
+  if (simplified?.kind === 'constant' && !simplified.value) {
+    // A filter nothing can match (e.g. `eq` an instant between two milliseconds): no reads.
+    return { '@odata.context': odataContext(url, contextPath, query.select), value: [] };
+  }
   const { filter, userRange, toEntity, enrich } = plan(query);
   const keep = (row: Record<string, unknown>): Record<string, unknown> | undefined => {
     const entity = toEntity(row);

@@ -2,12 +2,15 @@ import { QueueClient, type QueueSendMessageResponse } from '@azure/storage-queue
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_DEFERRALS } from '../../shared/domain/messages';
 import { ingestDetections } from '../../shared/engine/ingest';
+import { listRiskDetections } from '../../shared/engine/reads';
 import { handleRescoreMessage } from '../../shared/engine/rescore-worker';
 import { loadSeed } from '../../shared/engine/seed';
 import { readPendingAlerts, readWindow } from '../../shared/storage/alert-store';
 import { getStorage, queues } from '../../shared/storage/clients';
 import { keys, partitions } from '../../shared/storage/keys';
+import { storageMetrics } from '../../shared/storage/metrics';
 import { submitGroups } from '../../shared/storage/table';
+import { getTenant } from '../../shared/storage/tenant-store';
 import { readUserSnapshot } from '../../shared/storage/user-store';
 import { drainQueue, offlineDetection, useInProcessStorage, withTablesDown } from '../helpers/in-process';
 import { tenantId, tenantSeed, userId } from '../helpers/tenants';
@@ -149,6 +152,29 @@ describe('R-X6: table storage failing on the last delivery of a rescore message'
     } finally {
       sent.mockRestore();
     }
+  });
+});
+
+describe('$filter with an instant between two whole milliseconds', () => {
+  it('eq matches nothing, and is answered without reading storage; ge still finds the rows after it', async () => {
+    const u = userId(N, 61);
+    await ingestDetections(T, [offlineDetection('between-ms-1', u)]);
+    await drainQueue(queues.rescore);
+    const tenant = (await getTenant(T))!;
+    const url = (filter: string) =>
+      `https://riskloop.example/v1.0/identityProtection/riskDetections?$filter=${encodeURIComponent(filter)}`;
+    storageMetrics.reset();
+    const none = await listRiskDetections({
+      tenant,
+      url: url(`userId eq '${u}' and activityDateTime eq 2026-11-20T05:00:00.0000001Z`),
+    });
+    expect(none.value).toEqual([]);
+    expect(storageMetrics.tableRequests).toBe(0);
+    const after = await listRiskDetections({
+      tenant,
+      url: url(`userId eq '${u}' and activityDateTime ge 2026-11-20T04:59:59.9999999Z`),
+    });
+    expect(after.value.map((d) => d.id)).toEqual(['between-ms-1']);
   });
 });
 
