@@ -58,7 +58,8 @@ const namesStorage = (env: Readonly<Record<string, string | undefined>>): boolea
 
 /**
  * Points this process at storage: the environment's storage settings; else the storage of
- * the running `npm start`; else those of local.settings.json, as `npm start` would use them.
+ * the running `npm start`; else the connection string of local.settings.json, as `npm start`
+ * would use it.
  */
 export function useRunningStorage(): void {
   if (namesStorage(process.env)) return;
@@ -67,10 +68,11 @@ export function useRunningStorage(): void {
     process.env.AzureWebJobsStorage = info.connectionString;
     return;
   }
+  // As `npm start` does: its connection string (identity-based settings alone start the
+  // embedded Azurite there, which is not running now).
   const local = localSettings();
-  if (namesStorage(local)) {
-    for (const [key, value] of Object.entries(local))
-      if (key.startsWith('AzureWebJobsStorage')) process.env[key] = value;
+  if (local.AzureWebJobsStorage) {
+    process.env.AzureWebJobsStorage = local.AzureWebJobsStorage;
     return;
   }
   throw new Error(

@@ -54,6 +54,21 @@ describe('npm run seed without npm start running', () => {
     );
   });
 
+  it('does not take identity-based settings of local.settings.json alone: npm start would use its embedded Azurite', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'local.settings.json'),
+      JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage__accountName: 'stprod' } }),
+    );
+    const failed = await seed().then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(
+      'AzureWebJobsStorage is not set, neither here nor in local.settings.json',
+    );
+  });
+
   it('uses the storage of local.settings.json, as npm start would', async () => {
     fs.writeFileSync(
       path.join(dir, 'local.settings.json'),
