@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { QueueClient, type QueueSendMessageResponse } from '@azure/storage-queue';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { resetConfigForTests } from '../../shared/config';
 import type { DetectionInput } from '../../shared/domain/ingestion';
 import type { SeedFile } from '../../shared/domain/seed-file';
@@ -108,5 +109,41 @@ export async function withTablesDown<T>(work: () => Promise<T>): Promise<T> {
     process.env.AzureWebJobsStorage = live;
     resetConfigForTests();
     resetStorageForTests();
+  }
+}
+
+/**
+ * A queue worker's last delivery while the tables are down (R-X6): `deliver(dequeueCount)` is
+ * run for the 4th delivery, which must throw (the host delivers again), and for the last,
+ * which must answer `deferred` and put `message` back on `queueName` once, with one
+ * deferral, invisible for a minute, and poison nothing. Returns the message put back, taken
+ * off the queue again (it would come round in a minute).
+ */
+export async function lastDeliveryWithTablesDown<M extends object>(
+  queueName: string,
+  message: M,
+  deliver: (dequeueCount: number) => Promise<unknown>,
+): Promise<M & { deferrals: number }> {
+  const put = vi.spyOn(QueueClient.prototype, 'sendMessage');
+  try {
+    const [early, last] = await withTablesDown(() => Promise.allSettled([deliver(4), deliver(5)]));
+    expect(early.status).toBe('rejected');
+    expect(last).toEqual({
+      status: 'fulfilled',
+      value: { outcome: 'deferred', deferrals: 1, delaySeconds: 60, cause: expect.any(String) as unknown },
+    });
+    expect(put).toHaveBeenCalledTimes(1);
+    const [text, options] = put.mock.calls[0]!;
+    expect(options).toEqual({ visibilityTimeout: 60 });
+    const again = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as M & { deferrals: number };
+    expect(again).toEqual({ ...message, deferrals: 1 });
+    // Nothing poisoned (the host creates the poison queue only when it poisons).
+    const poisonQueue = getStorage().queue(`${queueName}-poison`);
+    expect((await poisonQueue.exists()) ? await drainQueue(poisonQueue.name) : []).toEqual([]);
+    const { messageId, popReceipt } = (await put.mock.results[0]!.value) as QueueSendMessageResponse;
+    await getStorage().queue(queueName).deleteMessage(messageId, popReceipt);
+    return again;
+  } finally {
+    put.mockRestore();
   }
 }

@@ -42,16 +42,19 @@ const seed = () =>
     env: cleanEnv(),
   });
 
+/** The seed refuses to run, naming what is missing. */
+async function expectNoStorageFound(): Promise<void> {
+  const failed = await seed().then(
+    () => undefined,
+    (error: unknown) => error as { code: number; stderr: string },
+  );
+  expect(failed?.code).toBe(1);
+  expect(failed?.stderr).toContain('AzureWebJobsStorage is not set, neither here nor in local.settings.json');
+}
+
 describe('npm run seed without npm start running', () => {
   it('names what is missing when no storage is set anywhere', async () => {
-    const failed = await seed().then(
-      () => undefined,
-      (error: unknown) => error as { code: number; stderr: string },
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toContain(
-      'AzureWebJobsStorage is not set, neither here nor in local.settings.json',
-    );
+    await expectNoStorageFound();
   });
 
   it('does not take identity-based settings of local.settings.json alone: npm start would use its embedded Azurite', async () => {
@@ -59,14 +62,7 @@ describe('npm run seed without npm start running', () => {
       path.join(dir, 'local.settings.json'),
       JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage__accountName: 'stprod' } }),
     );
-    const failed = await seed().then(
-      () => undefined,
-      (error: unknown) => error as { code: number; stderr: string },
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toContain(
-      'AzureWebJobsStorage is not set, neither here nor in local.settings.json',
-    );
+    await expectNoStorageFound();
   });
 
   it('uses the storage of local.settings.json, as npm start would', async () => {
