@@ -6,6 +6,7 @@ import { devTokenSettingsOf } from './dev-token-settings';
 import { startLocalHost, type LocalHost } from './local-host';
 import { localSettings } from './local-settings';
 import { listenError, portFrom } from './port';
+import { configuredStorageOf } from './start-storage';
 import { removeRuntime, writeRuntime } from './runtime-file';
 
 /**
@@ -27,9 +28,11 @@ async function main(): Promise<void> {
   const port = portFrom(process.env.PORT);
 
   let azurite: AzuriteInstance | undefined;
-  if (!process.env.AzureWebJobsStorage) {
+  let connectionString = configuredStorageOf(process.env);
+  if (connectionString === undefined) {
     azurite = await startAzurite();
-    process.env.AzureWebJobsStorage = azurite.connectionString;
+    connectionString = azurite.connectionString;
+    process.env.AzureWebJobsStorage = connectionString;
     console.log('Embedded Azurite (in memory) started.');
   } else {
     console.log('Using the storage in AzureWebJobsStorage.');
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
   writeRuntime({
     pid: process.pid,
     url: host.url,
-    connectionString: process.env.AzureWebJobsStorage,
+    connectionString,
     keyFile,
     audience,
   });
