@@ -3,7 +3,6 @@ import { Guid, MAX_DETECTION_ID_LENGTH } from './ids';
 
 const DetectionIds = z.array(z.string().max(MAX_DETECTION_ID_LENGTH)).max(1000).default([]);
 
-/** Queue message: rescore one user. `detectionIds` names the new detections that caused it (R-E3). */
 /** How often a message may be put back for later (shared/storage/queue.ts `putBack`). */
 export const MAX_DEFERRALS = 100;
 /**
@@ -12,6 +11,7 @@ export const MAX_DEFERRALS = 100;
  */
 const Deferrals = z.number().int().min(1).max(MAX_DEFERRALS).optional();
 
+/** Queue message: rescore one user. `detectionIds` names the new detections that caused it (R-E3). */
 export const RescoreMessage = z.object({
   type: z.literal('rescore'),
   tenantId: Guid,
