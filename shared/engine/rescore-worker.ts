@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  MAX_DEFERRALS,
-  RescoreQueueMessage,
-  type RescoreMessage,
-  type RescoreUsersMessage,
-} from '../domain/messages';
+import { RescoreQueueMessage, type RescoreMessage, type RescoreUsersMessage } from '../domain/messages';
 import { describeZodError } from '../http/body';
 import { ensureError } from '../errors';
 import { queues } from '../storage/clients';
@@ -44,32 +39,27 @@ type RescoreUser = RescoreUsersMessage['users'][number];
 
 /**
  * On a message's last delivery, what to put back of the users that failed: those whose
- * failure is transient ({@link isTransient}), in a message carrying one more deferral — a
- * single user's message as it came (it may name more detection ids than a `rescoreUsers`
- * message holds). The others (`broken`: a stored row that does not parse) are for the poison
- * queue. Undefined when nothing is to be put back: none failed transiently, or the message
- * was put back {@link MAX_DEFERRALS} times already.
+ * failure is transient ({@link isTransient}) — a single user's message as it came (it may
+ * name more detection ids than a `rescoreUsers` message holds). The others (`broken`: a
+ * stored row that does not parse) are for the poison queue. Undefined when none failed
+ * transiently.
  */
 export function splitForPutBack(
   data: ParsedRescoreMessage,
   failed: ReadonlyArray<{ user: RescoreUser; error: unknown }>,
 ):
   | {
-      again: ParsedRescoreMessage & { deferrals: number };
+      again: ParsedRescoreMessage;
       transient: number;
       transientError: unknown;
       broken?: { message: RescoreUsersMessage; error: unknown };
     }
   | undefined {
-  const deferrals = (data.deferrals ?? 0) + 1;
   const transient = failed.filter((f) => isTransient(f.error));
   const broken = failed.filter((f) => !isTransient(f.error));
-  if (deferrals > MAX_DEFERRALS || transient.length === 0) return undefined;
+  if (transient.length === 0) return undefined;
   return {
-    again:
-      data.type === 'rescore'
-        ? { ...data, deferrals }
-        : { ...data, users: transient.map((f) => f.user), deferrals },
+    again: data.type === 'rescore' ? data : { ...data, users: transient.map((f) => f.user) },
     transient: transient.length,
     transientError: transient[0]!.error,
     ...(data.type === 'rescoreUsers' && broken.length > 0
@@ -96,7 +86,7 @@ function causeOf(error: unknown): string {
  * and the detections and actions it names would wait for the user's next event (R-X6): the
  * users whose failure is transient (storage not answering, a user too contended to lock) are
  * put back on the queue instead, to be tried again minutes later (`putBack`), up to
- * {@link MAX_DEFERRALS} times. Users that failed otherwise (a stored row that does not parse)
+ * `MAX_DEFERRALS` times. Users that failed otherwise (a stored row that does not parse)
  * end in the poison queue, where an operator sees them.
  *
  * The users of one message are rescored one after another, so host.json's `batchSize` alone
@@ -142,9 +132,10 @@ export async function handleRescoreMessage(message: unknown, dequeueCount = 1): 
   }
   const cause = causeOf(failed[0]!.error);
   const split = dequeueCount >= MAX_DELIVERIES ? splitForPutBack(data, failed) : undefined;
-  // When the put-back fails too, the message throws below and the host poisons it.
-  const delaySeconds = split && (await putBack(queues.rescore, split.again));
-  if (split && delaySeconds !== undefined) {
+  // When it may not go back, or the queue refuses it too, the message throws below and the
+  // host poisons it.
+  const put = split && (await putBack(queues.rescore, split.again));
+  if (split && put) {
     // Users that can never succeed go to the poison queue now, by themselves, with their
     // reason; the others are not held back by them.
     if (split.broken)
@@ -157,8 +148,7 @@ export async function handleRescoreMessage(message: unknown, dequeueCount = 1): 
       outcome: 'deferred',
       users: split.transient,
       ...(split.broken ? { poisoned: split.broken.message.users.length } : {}),
-      deferrals: split.again.deferrals,
-      delaySeconds,
+      ...put,
       cause: causeOf(split.transientError),
     };
   }

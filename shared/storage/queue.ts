@@ -33,17 +33,20 @@ export function deferralDelaySeconds(n: number): number {
 
 /**
  * For a worker whose storage keeps failing on a message's last delivery, where the host
- * would poison it: puts the message (`deferrals` = its put-backs so far, this one included)
- * back on its queue for {@link deferralDelaySeconds} and returns that delay, or undefined
- * when the queue refused it too (the worker then throws, and the host poisons the message).
+ * would poison it: puts the message back on its queue with one more `deferrals`, for
+ * {@link deferralDelaySeconds} of that count. Undefined when it may not go back (put back
+ * `MAX_DEFERRALS` times already) or the queue refused it too: the worker then throws, and
+ * the host poisons the message.
  */
 export async function putBack(
   queueName: string,
-  message: { deferrals: number },
-): Promise<number | undefined> {
-  const delaySeconds = deferralDelaySeconds(message.deferrals);
-  return enqueue(queueName, message, delaySeconds).then(
-    () => delaySeconds,
+  message: { deferrals?: number | undefined },
+): Promise<{ deferrals: number; delaySeconds: number } | undefined> {
+  const deferrals = (message.deferrals ?? 0) + 1;
+  if (deferrals > MAX_DEFERRALS) return undefined;
+  const delaySeconds = deferralDelaySeconds(deferrals);
+  return enqueue(queueName, { ...message, deferrals }, delaySeconds).then(
+    () => ({ deferrals, delaySeconds }),
     () => undefined,
   );
 }
@@ -58,8 +61,8 @@ export interface PutBack {
 
 /**
  * Runs a queue worker's `work` on `message` (told whether this is its last delivery); when
- * storage is still failing on the last delivery, puts the message back ({@link putBack}, up
- * to `MAX_DEFERRALS` times) instead of throwing it into the poison queue (R-X6).
+ * storage is still failing on the last delivery, puts the message back ({@link putBack})
+ * instead of throwing it into the poison queue (R-X6).
  */
 export async function putBackIfStorageFails<R>(
   queueName: string,
@@ -71,11 +74,9 @@ export async function putBackIfStorageFails<R>(
   try {
     return await work(finalDelivery);
   } catch (error) {
-    const deferrals = (message.deferrals ?? 0) + 1;
-    if (!finalDelivery || !isStorageUnavailable(error) || deferrals > MAX_DEFERRALS) throw error;
-    const delaySeconds = await putBack(queueName, { ...message, deferrals });
-    if (delaySeconds === undefined) throw error;
-    return { outcome: 'deferred', deferrals, delaySeconds, cause: ensureError(error).message };
+    const put = finalDelivery && isStorageUnavailable(error) ? await putBack(queueName, message) : undefined;
+    if (put === undefined) throw error;
+    return { outcome: 'deferred', ...put, cause: ensureError(error).message };
   }
 }
 

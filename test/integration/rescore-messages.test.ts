@@ -106,17 +106,23 @@ describe('R-X6: table storage failing on the last delivery of a rescore message'
     const [message] = await drainQueue(queues.rescore);
     const sent = vi.spyOn(QueueClient.prototype, 'sendMessage');
     try {
-      const [early, last, exhausted] = await withTablesDown(() =>
+      const [early, last, lastAllowed, exhausted] = await withTablesDown(() =>
         Promise.allSettled([
           // Not the last delivery: it throws, and the host delivers it again.
           handleRescoreMessage(message, 4),
           handleRescoreMessage(message, 5),
+          // Put back once less than it may be: it goes back a last time.
+          handleRescoreMessage({ ...(message as object), deferrals: MAX_DEFERRALS - 1 }, 5),
           // Put back as often as it may be: the host poisons it, where an operator sees it.
           handleRescoreMessage({ ...(message as object), deferrals: MAX_DEFERRALS }, 5),
         ]),
       );
       expect(early.status).toBe('rejected');
       expect(exhausted.status).toBe('rejected');
+      expect(lastAllowed).toMatchObject({
+        status: 'fulfilled',
+        value: { outcome: 'deferred', deferrals: MAX_DEFERRALS, delaySeconds: 900 },
+      });
       expect(last).toEqual({
         status: 'fulfilled',
         value: {
@@ -127,11 +133,19 @@ describe('R-X6: table storage failing on the last delivery of a rescore message'
           cause: expect.stringMatching(/ECONNREFUSED|connect/i) as unknown,
         },
       });
-      // The one message put back: the user and its detection, invisible for a minute.
-      expect(sent).toHaveBeenCalledTimes(1);
-      const [text, options] = sent.mock.calls[0]!;
-      expect(options).toEqual({ visibilityTimeout: 60 });
-      const again = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
+      // The messages put back: the first, with the user and its detection, invisible for a
+      // minute; the last one allowed, for a quarter of an hour.
+      expect(sent).toHaveBeenCalledTimes(2);
+      const puts = sent.mock.calls.map(([text, options], i) => ({
+        message: JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as { deferrals: number },
+        options,
+        result: sent.mock.results[i]!.value as Promise<QueueSendMessageResponse>,
+      }));
+      const [first, lastOne] = puts.sort((a, b) => a.message.deferrals - b.message.deferrals);
+      expect(first!.options).toEqual({ visibilityTimeout: 60 });
+      expect(lastOne!.options).toEqual({ visibilityTimeout: 900 });
+      expect(lastOne!.message.deferrals).toBe(MAX_DEFERRALS);
+      const again = first!.message;
       expect(again).toEqual({
         type: 'rescoreUsers',
         tenantId: T,
@@ -141,9 +155,11 @@ describe('R-X6: table storage failing on the last delivery of a rescore message'
       // Nothing poisoned (the host creates the poison queue only when it poisons).
       const poisonQueue = getStorage().queue(`${queues.rescore}-poison`);
       expect((await poisonQueue.exists()) ? await drainQueue(poisonQueue.name) : []).toEqual([]);
-      // The put-back itself is taken off the queue here (it would come round in a minute).
-      const { messageId, popReceipt } = (await sent.mock.results[0]!.value) as QueueSendMessageResponse;
-      await getStorage().queue(queues.rescore).deleteMessage(messageId, popReceipt);
+      // The put-backs themselves are taken off the queue here (they would come round later).
+      for (const put of puts) {
+        const { messageId, popReceipt } = await put.result;
+        await getStorage().queue(queues.rescore).deleteMessage(messageId, popReceipt);
+      }
 
       // Storage is back when it comes round: the user is rescored.
       expect(await handleRescoreMessage(again)).toMatchObject({ outcome: 'rescoredUsers', wrote: 1 });
