@@ -17,7 +17,7 @@ describe("npm start's storage (tools/start-storage.ts)", () => {
         AzureWebJobsStorage__accountName: 'st',
       }),
     ).toThrow(
-      /^AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential: identity-based storage, .* needs a connection string in AzureWebJobsStorage/,
+      'Connection "AzureWebJobsStorage" is identity-based (AzureWebJobsStorage__accountName, AzureWebJobsStorage__credential); the local host needs a connection string in "AzureWebJobsStorage"',
     );
   });
 });

@@ -12,10 +12,12 @@ export function connectionStringFor(connection: string | undefined, env: NodeJS.
   const name = connection && connection.trim() !== '' ? connection : DEFAULT_CONNECTION;
   const value = env[name] ?? env[`AzureWebJobs${name}`];
   if (value && value.trim() !== '') return value;
-  const identityBased = Object.keys(env).some((key) => key.startsWith(`${name}__`));
+  const identity = Object.keys(env)
+    .filter((key) => key.startsWith(`${name}__`))
+    .sort();
   throw new Error(
-    identityBased
-      ? `Connection "${name}" is identity-based (${name}__*); the local host needs a connection string in "${name}"`
+    identity.length > 0
+      ? `Connection "${name}" is identity-based (${identity.join(', ')}); the local host needs a connection string in "${name}"`
       : `Connection setting "${name}" is not set (needed by every trigger but HTTP)`,
   );
 }
