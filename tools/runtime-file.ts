@@ -48,21 +48,20 @@ export function readRuntime(): RuntimeInfo | undefined {
   }
 }
 
-/** Any storage setting, connection string or identity-based, means "use that storage". */
-const namesStorage = (env: Readonly<Record<string, string | undefined>>): boolean =>
-  Boolean(
-    env.AzureWebJobsStorage ||
-    env.AzureWebJobsStorage__accountName ||
-    env.AzureWebJobsStorage__tableServiceUri,
-  );
-
 /**
  * Points this process at storage: the environment's storage settings; else the storage of
  * the running `npm start`; else the connection string of local.settings.json, as `npm start`
  * would use it.
  */
 export function useRunningStorage(): void {
-  if (namesStorage(process.env)) return;
+  const env = process.env;
+  // Any storage setting, connection string or identity-based, means "use that storage".
+  if (
+    env.AzureWebJobsStorage ||
+    env.AzureWebJobsStorage__accountName ||
+    env.AzureWebJobsStorage__tableServiceUri
+  )
+    return;
   const info = readRuntime();
   if (info) {
     process.env.AzureWebJobsStorage = info.connectionString;
