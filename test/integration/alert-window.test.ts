@@ -164,7 +164,7 @@ describe('alert window timing (SPEC §5)', () => {
     expect(forTenant(t.n)).toHaveLength(1);
   });
 
-  it('R-X6: tables failing on the last delivery put the message back for later; it then sends the window once', async () => {
+  it('R-X6 / R-E5: tables failing on the last delivery put the message back for later; it then sends the window once', async () => {
     const { t, window } = await windowDueNow();
     const message = { type: 'alertWindow' as const, tenantId: t.id, windowId: window.windowId };
     const again = await lastDeliveryWithTablesDown(queues.alerts, message, (dequeueCount) =>

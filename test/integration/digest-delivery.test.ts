@@ -137,7 +137,7 @@ describe('weekly digest delivery (SPEC §6, R-X5)', () => {
     expect(emailsFor(n)).toHaveLength(0);
   });
 
-  it('R-X6: tables failing on the last delivery put the message back for later; the same run then sends the week once', async () => {
+  it('R-X6 / R-D4: tables failing on the last delivery put the message back for later; the same run then sends the week once', async () => {
     const n = await tenantWithRiskyUsers(1);
     const message = messageFor(n);
     const again = await lastDeliveryWithTablesDown(queues.digest, message, (dequeueCount) =>
