@@ -101,13 +101,20 @@ async function bareTransactionMs(
  * The floor of "feedback action → applied": the least storage work one action needs, done
  * with bare clients in the very partition the service uses (so at its size): accept (one
  * 2-row transaction), hand over (queue send, receive, delete), rescore (one range read and
- * one 2-row transaction) and the client's read-back (one point read). Sequential, no
- * polling wait. Scratch rows sort after every row of the service (`~`) and are deleted.
+ * one 2-row transaction) and the client's read-back (one point read). No polling wait.
+ * Measured twice: 20 actions one at a time, and 40 actions 4 at a time as the figure runs
+ * them (each its own rows and message), so the ratio compares the same load on the same
+ * emulator. Scratch rows sort after every row of the service (`~`) and are deleted.
  */
 async function feedbackFloor(
   connectionString: string,
   partitionKey: string,
-): Promise<{ p50: number; p99: number; transactionsP50: number; partitionRows: number }> {
+): Promise<{
+  sequential: { p50: number; p99: number };
+  concurrent: { p50: number; p99: number };
+  transactionsP50: number;
+  partitionRows: number;
+}> {
   const table = TableClient.fromConnectionString(connectionString, tableOf(partitionKey), {
     allowInsecureConnection: true,
   });
@@ -118,10 +125,9 @@ async function feedbackFloor(
     queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey'] },
   }))
     if (row) partitionRows += 1;
-  const totals: number[] = [];
-  const transactions: number[] = [];
   const scratch: string[] = [];
-  for (let i = 0; i < 20; i += 1) {
+  const transactions: number[] = [];
+  async function action(i: number): Promise<number> {
     const user = `~floor|u|${String(i).padStart(3, '0')}`;
     const projection = `~floor|r|${String(i).padStart(3, '0')}`;
     scratch.push(user, `${user}|a`, projection);
@@ -135,6 +141,8 @@ async function feedbackFloor(
     ]);
     let txMs = performance.now() - start;
     await queue.sendMessage(Buffer.from(JSON.stringify({ user })).toString('base64'));
+    // With several actions at once, this may take another action's message: each action
+    // still sends one and takes one.
     for (;;) {
       const [message] = (await queue.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
       if (message) {
@@ -159,18 +167,23 @@ async function feedbackFloor(
     ]);
     txMs += performance.now() - tx;
     await table.getEntity(partitionKey, projection);
-    totals.push(performance.now() - start);
     transactions.push(txMs);
+    return performance.now() - start;
   }
+  const sequential: number[] = [];
+  for (let i = 0; i < 20; i += 1) sequential.push(await action(i));
+  const concurrent: number[] = [];
+  for (let i = 20; i < 60; i += 4)
+    concurrent.push(...(await Promise.all([i, i + 1, i + 2, i + 3].map(action))));
   for (let i = 0; i < scratch.length; i += 100)
     await table.submitTransaction(
       scratch.slice(i, i + 100).map((rowKey) => ['delete', { partitionKey, rowKey }]),
     );
   await queue.delete();
   return {
-    p50: percentile(totals, 50),
-    p99: percentile(totals, 99),
-    transactionsP50: percentile(transactions, 50),
+    sequential: { p50: percentile(sequential, 50), p99: percentile(sequential, 99) },
+    concurrent: { p50: percentile(concurrent, 50), p99: percentile(concurrent, 99) },
+    transactionsP50: percentile(transactions.slice(0, 20), 50),
     partitionRows,
   };
 }
@@ -445,26 +458,27 @@ async function main(): Promise<void> {
     const feedbackFloorOf = (value: number) => ({
       value: Math.round(value),
       unit: 'ms',
-      what: 'bare storage work of one action, sequential, same partition: 2-row transaction, queue send/receive/delete, range read, 2-row transaction, point read',
+      what: 'bare storage work of one action, 4 at a time as the figure runs them, same partition: 2-row transaction, queue send/receive/delete, range read, 2-row transaction, point read',
     });
     record({
       name: 'feedback action → applied, p50 (200 actions)',
       value: Math.round(p50),
       unit: 'ms',
       target: '≤ 150 ms',
-      floor: feedbackFloorOf(floor.p50),
-      ratio: p50 / floor.p50,
+      floor: feedbackFloorOf(floor.concurrent.p50),
+      ratio: p50 / floor.concurrent.p50,
       met: p50 <= 150,
-      note: `the floor's two transactions alone take ${Math.round(floor.transactionsP50)} ms at this partition size (${floor.partitionRows} rows); the local host polls an idle queue at most every ${maxPollingInterval} (host.json maxPollingInterval)`,
+      note: `one action at a time, the floor is ${Math.round(floor.sequential.p50)} ms, its two transactions alone ${Math.round(floor.transactionsP50)} ms at this partition size (${floor.partitionRows} rows); the local host polls an idle queue at most every ${maxPollingInterval} (host.json maxPollingInterval)`,
     });
     record({
       name: 'feedback action → applied, p99 (200 actions)',
       value: Math.round(p99),
       unit: 'ms',
       target: '≤ 500 ms',
-      floor: feedbackFloorOf(floor.p99),
-      ratio: p99 / floor.p99,
+      floor: feedbackFloorOf(floor.concurrent.p99),
+      ratio: p99 / floor.concurrent.p99,
       met: p99 <= 500,
+      note: `one action at a time, the floor is ${Math.round(floor.sequential.p99)} ms`,
     });
     // The actions' rechecks (FEEDBACK_RECHECK_SECONDS after each call) run now, not during
     // the next group: the queue count includes invisible messages.
