@@ -1,12 +1,13 @@
 import type { z } from 'zod';
-import { resolveRecipients, type Recipient } from '../domain/recipients';
+import { badRequest } from '../errors';
+import { resolveRecipients, usableAddress, type Recipient } from '../domain/recipients';
 import {
   UsersAtRiskAlertPatch,
   WeeklyDigestPatch,
   type UsersAtRiskAlertSettings,
   type WeeklyDigestSettings,
 } from '../domain/settings';
-import { readRoleHolders } from '../storage/directory-store';
+import { readPeople, readRoleHolders } from '../storage/directory-store';
 import { getSettings, mergeSettings } from '../storage/settings-store';
 
 /** GET/PATCH of the alert and digest settings (R-E2, R-E6, R-D3): PATCH merges the given fields. */
@@ -29,7 +30,24 @@ export async function patchDigestSettings(
   tenantId: string,
   patch: z.infer<typeof WeeklyDigestPatch>,
 ): Promise<WeeklyDigestSettings> {
+  if (patch.recipientIds) await checkDigestRecipients(tenantId, patch.recipientIds);
   return mergeSettings(tenantId, 'weeklyDigest', patch);
+}
+
+/**
+ * R-D3: the chosen recipients must be people the digest can reach: directory users of the
+ * tenant with a usable address. Otherwise the PATCH would answer 200 and the digest would
+ * leave them out every week without a word.
+ */
+async function checkDigestRecipients(tenantId: string, ids: readonly string[]): Promise<void> {
+  const people = await readPeople(tenantId, ids);
+  ids.forEach((id, i) => {
+    const person = people.get(id);
+    if (!person)
+      throw badRequest(`Invalid body: recipientIds[${i}]: ${id} is not a user of this tenant's directory`);
+    if (!usableAddress(person))
+      throw badRequest(`Invalid body: recipientIds[${i}]: the user has no mail or other mail address`);
+  });
 }
 
 export interface RecipientView {
