@@ -116,8 +116,15 @@ export function resolveRecipients(input: {
         continue;
       }
       const person = input.people.get(a.principalId);
-      const address = person && usableAddress(person);
-      if (!person || !address) {
+      if (!person) {
+        excluded.push({
+          userId: a.principalId,
+          reason: `${roleName} holder is not in the directory (import the user to email them)`,
+        });
+        continue;
+      }
+      const address = usableAddress(person);
+      if (!address) {
         excluded.push({
           userId: a.principalId,
           reason: `${roleName} holder has no mail or other mail address`,

@@ -88,6 +88,12 @@ describe('alert recipients (R-E6)', () => {
     expect(r.excluded).toEqual([{ userId: 'p2', reason: expect.stringMatching(/no mail/) }]);
   });
 
+  it('R-E6: a role holder missing from the directory is excluded as such, not as one without an address', () => {
+    const r = resolve([assign(GA, 'p1'), assign(SA, 'p9')], [person(1)]);
+    expect(r.recipients.map((x) => x.address)).toEqual(['p1@t.example']);
+    expect(r.excluded).toEqual([{ userId: 'p9', reason: expect.stringMatching(/not in the directory/) }]);
+  });
+
   it(`takes at most ${MAX_PER_ROLE} per role in createdDateTime order`, () => {
     const people = Array.from({ length: 25 }, (_, i) => person(i + 1));
     const assignments = people.map((p, i) =>
