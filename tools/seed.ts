@@ -10,7 +10,15 @@ async function main(files: string[]): Promise<void> {
     process.exit(2);
   }
   const seeds = files.map((file) => {
-    const result = SeedFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    let json: unknown;
+    try {
+      // A leading byte order mark is not JSON, but Windows PowerShell writes one with UTF-8.
+      json = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new Error(`${file}: not valid JSON (${error.message})`);
+    }
+    const result = SeedFile.safeParse(json);
     if (!result.success) throw new Error(`${file}: ${describeZodError(result.error, 'seed file')}`);
     return result.data;
   });

@@ -36,11 +36,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-const seed = () =>
-  run(process.execPath, [TSX_CLI, path.join(ROOT, 'tools', 'seed.ts'), 'fabrikam-free.json'], {
-    cwd: dir,
-    env: cleanEnv(),
-  });
+const seed = (...files: string[]) =>
+  run(
+    process.execPath,
+    [TSX_CLI, path.join(ROOT, 'tools', 'seed.ts'), ...(files.length > 0 ? files : ['fabrikam-free.json'])],
+    { cwd: dir, env: cleanEnv() },
+  );
 
 /** The seed refuses to run, naming what is missing. */
 async function expectNoStorageFound(): Promise<void> {
@@ -72,5 +73,32 @@ describe('npm run seed without npm start running', () => {
     );
     const { stdout } = await seed();
     expect(stdout).toMatch(/^fabrikam-free\.json: tenant [0-9a-f-]{36} \(.+\): \d+ users/);
+  });
+});
+
+describe('npm run seed reads tenant files as an operator saves them (SPEC §9)', () => {
+  beforeAll(() => {
+    fs.writeFileSync(
+      path.join(dir, 'local.settings.json'),
+      JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage: azurite.connectionString } }),
+    );
+  });
+
+  it('loads a file that starts with a byte order mark, as Windows PowerShell writes UTF-8', async () => {
+    const text = fs.readFileSync(path.join(dir, 'fabrikam-free.json'), 'utf8');
+    fs.writeFileSync(path.join(dir, 'with-bom.json'), `\uFEFF${text}`);
+    const { stdout } = await seed('with-bom.json');
+    expect(stdout).toMatch(/^with-bom\.json: tenant [0-9a-f-]{36} \(.+\): \d+ users/);
+  });
+
+  it('names the file that is not valid JSON, and loads none of the files', async () => {
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{"tenant": ');
+    const failed = await seed('fabrikam-free.json', 'broken.json').then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stdout: string; stderr: string },
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^broken\.json: not valid JSON/);
+    expect(failed?.stdout).toBe('');
   });
 });
