@@ -13,11 +13,6 @@ import type { CoreInvocationRequest, RpcRetryContext } from './rpc';
 import { NEVER, type ScheduleMonitor, type ScheduleStatus } from './schedule-monitor';
 
 /**
- * A scheduled run that starts this much after its occurrence counts as past due (the process
- * was suspended, or the previous run overran). Generous, so event-loop jitter never trips it.
- */
-export const PAST_DUE_TOLERANCE_MS = 5_000;
-/**
  * Long waits are cut into chunks and re-checked against the wall clock: Node timers follow a
  * monotonic clock that stops while a laptop sleeps, the wall clock does not.
  */
@@ -150,10 +145,9 @@ export class TimerListener {
     try {
       if (startup?.kind === 'pastDue') await this.#invokeJob(now, true, false);
       else if (startup?.kind === 'runOnStartup') await this.#invokeJob(now, false, true);
-      else {
-        const late = now.getTime() - (this.#status?.next.getTime() ?? now.getTime()) > PAST_DUE_TOLERANCE_MS;
-        await this.#invokeJob(now, late, false);
-      }
+      // Azure passes isPastDue only for the missed occurrence it finds at startup: a scheduled
+      // run that starts late (a suspended process, a previous run that overran) is not past due.
+      else await this.#invokeJob(now, false, false);
     } catch (error) {
       // Like Azure: nothing may stop the schedule, not even a failing status update.
       this.log(`[${this.registration.name}] error during scheduled run: ${errorMessage(error)}`);
