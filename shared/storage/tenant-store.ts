@@ -23,6 +23,12 @@ export interface Tenant {
 
 const cache = new Map<string, { at: number; tenant: Tenant | undefined }>();
 const CACHE_MS = 30_000;
+/**
+ * In entra mode a token's `tid` is looked up before its signature is checked, so anyone can
+ * make this cache remember made-up tenants: bounded like the authenticator's own answers,
+ * the oldest forgotten first.
+ */
+const MAX_CACHED_TENANTS = 10_000;
 
 /** The tenant's profile, or undefined when it is not onboarded. Cached briefly per process. */
 export async function getTenant(tenantId: string, fresh = false): Promise<Tenant | undefined> {
@@ -41,6 +47,12 @@ export function tenantCached(tenantId: string): boolean {
 /** Caches a profile row read elsewhere (absent = not onboarded) and returns the tenant. */
 export function primeTenant(tenantId: string, row: Record<string, unknown> | undefined): Tenant | undefined {
   const tenant = row ? { id: tenantId, ...ProfileRow.parse(row) } : undefined;
+  // Deleted first, so a refreshed entry moves to the end of the eviction order.
+  cache.delete(tenantId);
+  if (cache.size >= MAX_CACHED_TENANTS) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
   cache.set(tenantId, { at: Date.now(), tenant });
   return tenant;
 }
