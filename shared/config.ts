@@ -34,7 +34,18 @@ const settingsSchema = z
         "is an unresolved Key Vault reference (check the app identity's access to the vault)",
       )
       .optional(),
-    SENDGRID_BASE_URL: z.url().optional(),
+    // It receives the API key as a bearer header: https, or http only to this machine (a
+    // capture server in tests), never in clear over a network.
+    SENDGRID_BASE_URL: z
+      .url()
+      .refine((v) => {
+        const url = new URL(v);
+        return (
+          url.protocol === 'https:' ||
+          (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+        );
+      }, 'must be an https URL (http only for 127.0.0.1, localhost or [::1]): it receives the API key')
+      .optional(),
     // An address, or `Name <address>` (SendGrid takes both); anything else fails every send.
     EMAIL_FROM: z
       .string()

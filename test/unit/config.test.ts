@@ -71,6 +71,23 @@ describe('configuration (fails fast, naming the setting)', () => {
     );
   });
 
+  it('R-X7: SENDGRID_BASE_URL, which receives the API key, must be https (http only on this machine, for a capture server)', () => {
+    for (const bad of [
+      'http://api.sendgrid.com',
+      'http://10.0.0.5:8080/',
+      'ftp://api.sendgrid.com',
+      'file:///tmp/x',
+    ])
+      expect(() => parseSettings({ ...storage, SENDGRID_BASE_URL: bad }), bad).toThrow(/SENDGRID_BASE_URL:/);
+    for (const good of [
+      'https://api.eu.sendgrid.com',
+      'http://127.0.0.1:8025',
+      'http://localhost:8025/',
+      'http://[::1]:8025',
+    ])
+      expect(parseSettings({ ...storage, SENDGRID_BASE_URL: good }).SENDGRID_BASE_URL, good).toBe(good);
+  });
+
   it('refuses an unresolved Key Vault reference as the SendGrid key', () => {
     expect(() =>
       parseSettings({ ...storage, SENDGRID_API_KEY: '@Microsoft.KeyVault(VaultName=v;SecretName=s)' }),
