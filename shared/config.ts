@@ -27,6 +27,9 @@ const settingsSchema = z
     DEV_SIGNING_KEY_FILE: z.string().min(1).default('.riskloop/dev-signing-key.json'),
     SENDGRID_API_KEY: z
       .string()
+      // A key file stored with `az keyvault secret set --file` keeps its final newline, and
+      // a newline in the Authorization header fails every send; no SendGrid key has whitespace.
+      .trim()
       .min(1)
       // An unresolved Key Vault reference arrives as its own text: refuse it rather than send it as a key.
       .refine(

@@ -94,6 +94,16 @@ describe('configuration (fails fast, naming the setting)', () => {
     ).toThrow(/SENDGRID_API_KEY/);
   });
 
+  it("drops whitespace around the SendGrid key (`az keyvault secret set --file` keeps the file's final newline)", () => {
+    expect(parseSettings({ ...storage, SENDGRID_API_KEY: 'SG.abc.def\n' }).SENDGRID_API_KEY).toBe(
+      'SG.abc.def',
+    );
+    expect(parseSettings({ ...storage, SENDGRID_API_KEY: ' SG.abc.def\r\n' }).SENDGRID_API_KEY).toBe(
+      'SG.abc.def',
+    );
+    expect(() => parseSettings({ ...storage, SENDGRID_API_KEY: '\n' })).toThrow(/SENDGRID_API_KEY/);
+  });
+
   it('treats empty values as unset (local.settings.json placeholders)', () => {
     expect(parseSettings({ ...storage, SENDGRID_API_KEY: '' }).SENDGRID_API_KEY).toBeUndefined();
   });
