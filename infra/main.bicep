@@ -57,7 +57,7 @@ param location string
 param principalId string = ''
 
 @allowed(['User', 'ServicePrincipal', 'Group'])
-@description('Kind of principal principalId is.')
+@description('Kind of principal principalId is: azd sets AZURE_PRINCIPAL_TYPE (ServicePrincipal when it is signed in as one, e.g. in CI); ARM refuses a role assignment whose type does not match (UnmatchedPrincipalType).')
 param principalType string = 'User'
 
 @minLength(1)
