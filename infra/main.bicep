@@ -82,6 +82,10 @@ param weeklyDigestSchedule string = ''
 @description('ALERT_WINDOW_SECONDS: the alert aggregation window (1-60). Empty: 5.')
 param alertWindowSeconds string = ''
 
+@allowed(['20', '22'])
+@description('Node.js version of the function app. 22 by default: Node 20 reached its end of life on 30 April 2026 and gets no more security fixes. The project is developed and tested on Node 20 (README, Deploy), so 20 remains selectable.')
+param nodeVersion string = '22'
+
 @description('Flex Consumption instance size.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -218,6 +222,7 @@ module api 'app/api.bicep' = {
     identityClientId: appIdentity.outputs.clientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    nodeVersion: nodeVersion
     authAudience: authAudience
     emailFrom: emailFrom
     sendGridSecretName: sendGridSecretName

@@ -17,6 +17,8 @@ param identityId string
 param identityClientId string
 param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
+@allowed(['20', '22'])
+param nodeVersion string = '22'
 
 param authAudience string
 param emailFrom string = ''
@@ -116,7 +118,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: nodeVersion
       }
     }
   }
