@@ -38,19 +38,13 @@ export async function readRoleHolders(
   const userIds = [
     ...new Set(assignments.filter((a) => a.principalType === 'user').map((a) => a.principalId)),
   ];
-  const rows = await getManyAcross<Record<string, unknown>>(
-    tables,
-    userIds.map((id) => ({ partitionKey: partitions.users(tenantId, id), rowKey: keys.user(id) })),
-  );
-  const people = new Map<string, DirectoryPerson>();
-  for (const raw of rows.values()) {
-    const person = personOf(UserRow.parse(raw));
-    people.set(person.id, person);
-  }
-  return { assignments, people };
+  return { assignments, people: await readPeople(tenantId, userIds) };
 }
 
-/** Directory people by id (for chosen digest recipients who may hold no role). */
+/**
+ * Directory people by id: role holders, and chosen digest recipients who may hold no role.
+ * A user row that only ingested risk created is no directory person (it has no address).
+ */
 export async function readPeople(
   tenantId: string,
   ids: readonly string[],

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { getDigestSettings, patchDigestSettings } from '../../shared/engine/settings';
-import { useInProcessStorage } from '../helpers/in-process';
-import { tenantId, tenantSeed, userId } from '../helpers/tenants';
+import { ingestDetections } from '../../shared/engine/ingest';
+import { rescoreUser } from '../../shared/engine/rescore-user';
+import { getDigestSettings, listAlertRecipients, patchDigestSettings } from '../../shared/engine/settings';
+import { offlineDetection, useInProcessStorage } from '../helpers/in-process';
+import { SR, tenantId, tenantSeed, userId } from '../helpers/tenants';
 
 /**
  * PATCH of the weekly digest settings (R-D3) against a real Azurite: the chosen recipients
@@ -11,6 +13,14 @@ const N = 120;
 const seed = tenantSeed(N, 'p2', 4);
 // User 3 is in the directory but has neither mail nor other mails.
 seed.users[2] = { ...seed.users[2]!, mail: '', otherMails: [] };
+// User 8 holds Security Reader but was never imported (the directory lags its role assignments).
+seed.roleAssignments.push({
+  roleTemplateId: SR,
+  principalId: userId(N, 8),
+  principalType: 'user',
+  assignmentType: 'active',
+  createdDateTime: '2024-01-01T00:00:00.000Z',
+});
 useInProcessStorage('digest-settings', seed);
 
 const unknown = userId(N, 9);
@@ -38,5 +48,16 @@ describe('weekly digest settings (SPEC §7, R-D3)', () => {
     expect(await patchDigestSettings(tenantId(N), { recipientIds: null })).toMatchObject({
       recipientIds: null,
     });
+  });
+});
+
+describe('alert recipients (SPEC §7, R-E6)', () => {
+  it('R-E6: a role holder whose only row came from ingested risk is left out as not in the directory', async () => {
+    const holder = userId(N, 8);
+    await ingestDetections(tenantId(N), [offlineDetection('rh-1', holder)]);
+    await rescoreUser({ type: 'rescore', tenantId: tenantId(N), userId: holder, detectionIds: ['rh-1'] });
+    const { value, excluded } = await listAlertRecipients(tenantId(N), new Date());
+    expect(value.map((r) => r.userId)).toEqual([userId(N, 1)]);
+    expect(excluded).toEqual([{ userId: holder, reason: expect.stringMatching(/not in the directory/) }]);
   });
 });
