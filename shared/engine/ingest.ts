@@ -7,8 +7,6 @@ import {
   insertGroups,
   remediationGroups,
   detectionsNameSignIn,
-  nameSignIns,
-  signInClaimants,
   signInGroups,
   signInOwners,
   type IngestOutcome,
@@ -48,26 +46,19 @@ export async function ingestDetections(
  * A sign-in detection belongs to its sign-in's user. One naming another user's sign-in
  * would raise this user's risk where no action on that sign-in reaches it (they find the
  * sign-in's user through its pointer): bad input (R-X1), and nothing of the call is stored.
- * A sign-in not ingested yet may follow: the first detection naming it records whose it is
- * (`nameSignIns`), and later items must agree, in this call or any later one (the sign-in
- * too: one of another user with its id is a duplicate). Two point reads per sign-in named
- * (user detections, the usual bulk, cost nothing here), and one transaction for the
- * sign-ins named for the first time.
+ * A sign-in not ingested yet may follow; two items of one call must agree on its user. One
+ * point read per sign-in named (user detections, the usual bulk, cost nothing here).
  */
 async function checkDetectionSignIns(tenantId: string, items: readonly DetectionInput[]): Promise<void> {
   const named = signInsNamed(items);
   if (named.length === 0) return;
   const owners = new Map<string, string>();
   for (const n of named) if (!owners.has(n.requestId)) owners.set(n.requestId, n.userId);
-  const stored = await signInClaimants(tenantId, [...owners.keys()]);
+  const stored = await signInOwners(tenantId, [...owners.keys()]);
   for (const [requestId, userId] of stored) owners.set(requestId, userId);
-  const notTheirs = (n: NamedSignIn): Error =>
-    notASignInOf(n, `sign-in '${n.requestId}' is not a sign-in of user ${n.userId}`);
   const wrong = named.find((n) => owners.get(n.requestId) !== n.userId);
-  if (wrong) throw notTheirs(wrong);
-  // Named for the first time: record whose they are. A concurrent call may have been first.
-  const taken = await nameSignIns(tenantId, new Map([...owners].filter(([id]) => !stored.has(id))));
-  if (taken) throw notTheirs(named.find((n) => n.requestId === taken.requestId)!);
+  if (wrong)
+    throw notASignInOf(wrong, `sign-in '${wrong.requestId}' is not a sign-in of user ${wrong.userId}`);
 }
 
 /** The items that name a sign-in (`requestId`), with their place in the call. */

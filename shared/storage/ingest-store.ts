@@ -7,7 +7,7 @@ import { getStorage } from './clients';
 import { keys, partitions } from './keys';
 import { toEntity } from './entities';
 import { isConflict } from './errors';
-import { deleteRows, getMany, getOptional, inParallel, MAX_BATCH, queryRange, submitGroups } from './table';
+import { getMany, getOptional, inParallel, MAX_BATCH, queryRange, submitGroups } from './table';
 
 /**
  * One ingested item: the index rows that claim its id (pointers, in the tenant's index
@@ -18,11 +18,6 @@ interface InsertGroup {
   userId: string;
   /** The index RowKey claiming the item's id; absent for items whose stored row is itself unique. */
   claimKey?: string;
-  /**
-   * For a sign-in: the index row ({@link keys.signInNamed}) that says whose sign-in it is.
-   * Detections naming the sign-in before it was ingested may have written it already.
-   */
-  namedKey?: string;
   claim: TransactionAction[];
   partitionKey: string;
   /**
@@ -131,7 +126,6 @@ export function signInGroups(tenantId: string, items: readonly SignInInput[]): I
     return {
       userId: s.userId,
       claimKey: keys.signInPointer(s.id),
-      namedKey: keys.signInNamed(s.id),
       detectionIds: detections.map((d) => d.id),
       partitionKey: partitions.facts(tenantId, s.userId),
       rows: (recordedAt) => [
@@ -152,7 +146,6 @@ export function signInGroups(tenantId: string, items: readonly SignInInput[]): I
           rowType: 'pointer',
           userId: s.userId,
         }),
-        signInNamedRow(tenantId, s.id, s.userId),
         ...detections.map((d) => detectionPointer(tenantId, d)),
         // The digest's week index (R-D2, R-D4): only sign-ins with real-time risk.
         ...(duringSignIn === 'none'
@@ -270,37 +263,17 @@ async function claim(tenantId: string, groups: readonly InsertGroup[]): Promise<
           ours.push(group);
         } catch (inner) {
           if (!isConflict(inner)) throw inner;
-          if (await claimedBySameUser(tenantId, group)) ours.push(group);
+          const pointer = await getOptional<{ userId?: string }>(
+            tables,
+            partitions.index(tenantId),
+            group.claimKey!,
+          );
+          if (pointer?.userId === group.userId) ours.push(group);
         }
       }
     }
   }
   return ours;
-}
-
-/**
- * After a group's claim met a row that exists: whether the id is this user's all the same. A
- * pointer of the same user is a retry of a call that claimed it before. A sign-in not
- * ingested yet whose `i|n|` row names the same user (its detections came first) is claimed
- * now without that row; one naming another user is taken, like an id of another user.
- */
-async function claimedBySameUser(tenantId: string, group: InsertGroup): Promise<boolean> {
-  const { tables } = getStorage();
-  const index = partitions.index(tenantId);
-  const pointer = await getOptional<{ userId?: string }>(tables, index, group.claimKey!);
-  if (pointer) return pointer.userId === group.userId;
-  if (!group.namedKey) return false;
-  const named = await getOptional<{ userId?: string }>(tables, index, group.namedKey);
-  if (named?.userId !== group.userId) return false;
-  try {
-    await submitGroups(tables, [group.claim.filter((action) => rowKeyOf(action) !== group.namedKey)]);
-    return true;
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-    // Claimed meanwhile by a concurrent call: this user's only if that call was for it too.
-    const now = await getOptional<{ userId?: string }>(tables, index, group.claimKey!);
-    return now?.userId === group.userId;
-  }
 }
 
 /**
@@ -367,77 +340,6 @@ export async function signInOwners(
     if (owner !== undefined) owners.set(id, owner);
   }
   return owners;
-}
-
-const signInNamedRow = (tenantId: string, requestId: string, userId: string): TransactionAction =>
-  create(partitions.index(tenantId), keys.signInNamed(requestId), { rowType: 'pointer', userId });
-
-/**
- * The user each sign-in belongs to, by request id: the user of its pointer once it is
- * ingested, else the user whose detections named it first ({@link nameSignIns}). Absent: no
- * detection or sign-in has named it. Two point reads per sign-in, in parallel.
- */
-export async function signInClaimants(
-  tenantId: string,
-  requestIds: readonly string[],
-): Promise<Map<string, string>> {
-  const ids = [...new Set(requestIds)];
-  const rows = await getMany<{ userId?: string }>(
-    getStorage().tables,
-    partitions.index(tenantId),
-    ids.flatMap((id) => [keys.signInPointer(id), keys.signInNamed(id)]),
-  );
-  const owners = new Map<string, string>();
-  for (const id of ids) {
-    const owner = rows.get(keys.signInPointer(id))?.userId ?? rows.get(keys.signInNamed(id))?.userId;
-    if (owner !== undefined) owners.set(id, owner);
-  }
-  return owners;
-}
-
-/**
- * Records whose sign-ins detections name before the sign-ins are ingested (`i|n|` rows), so
- * that no later call can give such a sign-in to another user: a later detection naming it
- * for another user is refused, and a later sign-in of another user with its id is taken as a
- * duplicate. When a concurrent call named one of them for another user first, the rows this
- * call wrote are removed again and that sign-in is returned.
- */
-export async function nameSignIns(
-  tenantId: string,
-  owners: ReadonlyMap<string, string>,
-): Promise<{ requestId: string } | undefined> {
-  const { tables } = getStorage();
-  const index = partitions.index(tenantId);
-  const rows = [...owners].map(([requestId, userId]) => ({
-    requestId,
-    userId,
-    action: signInNamedRow(tenantId, requestId, userId),
-  }));
-  const written: string[] = [];
-  for (let i = 0; i < rows.length; i += MAX_BATCH) {
-    const chunk = rows.slice(i, i + MAX_BATCH);
-    try {
-      await submitGroups(tables, [chunk.map((r) => r.action)]);
-      written.push(...chunk.map((r) => rowKeyOf(r.action)));
-      continue;
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-    }
-    for (const r of chunk) {
-      try {
-        await submitGroups(tables, [[r.action]]);
-        written.push(rowKeyOf(r.action));
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        const existing = await getOptional<{ userId?: string }>(tables, index, rowKeyOf(r.action));
-        if (existing?.userId !== r.userId) {
-          await deleteRows(tables, index, written);
-          return { requestId: r.requestId };
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Whether any detection of the user names the sign-in (`requestId`): one range read of its facts. */

@@ -42,7 +42,6 @@ import { createHash } from 'node:crypto';
  * | users     | `ra|{time}|{userId}`, `rd|{inverted time}|{userId}` | the same projection ordered by riskLastUpdatedDateTime asc / desc ($orderby without sorting) |
  * | users     | `rl|{level}|{userId}`               | the same projection by level: `riskLevel eq 'high'` reads only the high users |
  * | index     | `i|d|{detectionId}`, `i|s|{requestId}` | id → userId pointers (get by id, duplicate check)   |
- * | index     | `i|n|{requestId}`                   | the user a sign-in belongs to, recorded by the first detection naming it (even before the sign-in is ingested) or by the sign-in |
  * | index     | `x|s|{createdDateTime}|{requestId}` | digest index: a sign-in with real-time risk (written with its pointer) |
  * | tenant    | `n|{inverted time}|{id}`            | notification log, newest first                         |
  * | tenant    | `nu|{inverted time}|{id}|{piece}`   | the users of a notification too long for its own row (pieces 2, 3, …) |
@@ -151,8 +150,6 @@ export const keys = {
   riskyUsersByLevelRange: (level: string) => ({ from: `rl|${level}|`, to: `rl|${level}}` }),
   detectionPointer: (id: string) => `i|d|${id}`,
   signInPointer: (id: string) => `i|s|${id}`,
-  /** Whose sign-in this is, as the first detection naming it (or the sign-in itself) said: see ingest-store. */
-  signInNamed: (id: string) => `i|n|${id}`,
   notification: (invertedTime: string, id: string) => `n|${invertedTime}|${id}`,
   notificationsRange: { from: 'n|', to: 'n}' },
   /** Piece `n` (from 2) of a notification's users; outside the log's range, so the log never lists it. */

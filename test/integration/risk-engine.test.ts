@@ -387,54 +387,6 @@ describe('feedback actions (SPEC §4)', () => {
     });
   });
 
-  it('R-X1: a sign-in named by one user detections stays that user sign-in: a later detection of another user naming it is a 400, a later sign-in of another user with its id is not stored', async () => {
-    const u = userId(LICENSED, 27);
-    const other = userId(LICENSED, 28);
-    const offline = (id: string, user: string, requestId: string) => ({
-      ...userDetection(id, user, 'medium', 30, 'unlikelyTravel'),
-      activity: 'signin',
-      requestId,
-    });
-    // The detection comes first, its sign-in (not ingested yet) later: allowed.
-    expect(await ingest('/riskloop/riskDetections', [offline('named-27', u, 'later-27')])).toMatchObject({
-      accepted: 1,
-    });
-    expect(await settled(u)).toMatchObject({ riskState: 'atRisk', riskLevel: 'medium' });
-
-    const res = await service.call(ingester, 'POST', '/riskloop/riskDetections', {
-      value: [offline('named-28', other, 'later-27')],
-    });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
-      /value\[0\]\.requestId: sign-in 'later-27' is not a sign-in of user/,
-    );
-    // The sign-in with that id sent for another user is refused like an id another user claimed.
-    expect(await ingest('/riskloop/signIns', [signIn('later-27', other, [])])).toMatchObject({
-      accepted: 0,
-      duplicates: 1,
-    });
-    expect(await ingest('/riskloop/signIns', [signIn('later-27', u, [])])).toMatchObject({
-      accepted: 1,
-      duplicates: 0,
-    });
-    // Once rescored, the sign-in carries the detection that named it.
-    const signInRead = await eventually(async () => {
-      const s = await getJson<Record<string, unknown>>(reader, '/auditLogs/signIns/later-27');
-      return s.riskLevelAggregated === 'medium' ? s : undefined;
-    });
-    expect(signInRead).toMatchObject({ userId: u, riskEventTypes_v2: ['unlikelyTravel'] });
-    // So the action on the sign-in reaches the detection that named it.
-    const confirm = await service.call(admin, 'POST', '/auditLogs/signIns/confirmSafe', {
-      requestIds: ['later-27'],
-    });
-    expect(confirm.status).toBe(204);
-    const user = await eventually(async () => {
-      const r = await settled(u);
-      return r.riskState === 'confirmedSafe' ? r : undefined;
-    });
-    expect(user).toMatchObject({ riskLevel: 'none', riskDetail: 'adminConfirmedSigninSafe' });
-  });
-
   it('R-F5: mfaPassed may name a sign-in known only from the user’s own detections', async () => {
     const u = userId(LICENSED, 23);
     await ingest('/riskloop/riskDetections', [
