@@ -42,10 +42,12 @@ const settingsSchema = z
     SENDGRID_BASE_URL: z
       .url()
       .refine((v) => {
-        const url = new URL(v);
+        // Zod runs this refinement even when `.url()` has refused the value.
+        const url = URL.canParse(v) ? new URL(v) : undefined;
         return (
-          url.protocol === 'https:' ||
-          (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+          url !== undefined &&
+          (url.protocol === 'https:' ||
+            (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)))
         );
       }, 'must be an https URL (http only for 127.0.0.1, localhost or [::1]): it receives the API key')
       .optional(),

@@ -77,6 +77,7 @@ describe('configuration (fails fast, naming the setting)', () => {
       'http://10.0.0.5:8080/',
       'ftp://api.sendgrid.com',
       'file:///tmp/x',
+      'not a url',
     ])
       expect(() => parseSettings({ ...storage, SENDGRID_BASE_URL: bad }), bad).toThrow(/SENDGRID_BASE_URL:/);
     for (const good of [
