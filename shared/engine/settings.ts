@@ -37,11 +37,18 @@ export async function patchDigestSettings(
 /**
  * R-D3: the chosen recipients must be people the digest can reach: directory users of the
  * tenant with a usable address. Otherwise the PATCH would answer 200 and the digest would
- * leave them out every week without a word.
+ * leave them out every week without a word. Only ids not chosen already are checked: a
+ * client that sends the whole object back (to switch the digest off, say) must not be
+ * refused because someone chosen earlier has since left the directory.
  */
 async function checkDigestRecipients(tenantId: string, ids: readonly string[]): Promise<void> {
-  const people = await readPeople(tenantId, ids);
+  const chosen = new Set((await getSettings(tenantId, 'weeklyDigest', true)).recipientIds ?? []);
+  const people = await readPeople(
+    tenantId,
+    ids.filter((id) => !chosen.has(id)),
+  );
   ids.forEach((id, i) => {
+    if (chosen.has(id)) return;
     const person = people.get(id);
     if (!person)
       throw badRequest(`Invalid body: recipientIds[${i}]: ${id} is not a user of this tenant's directory`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ingestDetections } from '../../shared/engine/ingest';
+import { loadSeed } from '../../shared/engine/seed';
 import { rescoreUser } from '../../shared/engine/rescore-user';
 import { getDigestSettings, listAlertRecipients, patchDigestSettings } from '../../shared/engine/settings';
 import { offlineDetection, useInProcessStorage } from '../helpers/in-process';
@@ -48,6 +49,23 @@ describe('weekly digest settings (SPEC §7, R-D3)', () => {
     expect(await patchDigestSettings(tenantId(N), { recipientIds: null })).toMatchObject({
       recipientIds: null,
     });
+  });
+});
+
+describe('weekly digest settings of a changing directory (R-D3)', () => {
+  it('R-D3: a PATCH that keeps chosen recipients who lost their address since is saved; new ones are checked', async () => {
+    await patchDigestSettings(tenantId(N), { recipientIds: [userId(N, 2), userId(N, 4)] });
+    // User 4 loses every address in a later directory import.
+    const users = seed.users.map((u) => (u.id === userId(N, 4) ? { ...u, mail: '', otherMails: [] } : u));
+    await loadSeed({ ...seed, users });
+    // A client that sends the whole object back to switch the digest off.
+    expect(
+      await patchDigestSettings(tenantId(N), { enabled: false, recipientIds: [userId(N, 2), userId(N, 4)] }),
+    ).toMatchObject({ enabled: false, recipientIds: [userId(N, 2), userId(N, 4)] });
+    await expect(
+      patchDigestSettings(tenantId(N), { recipientIds: [userId(N, 2), userId(N, 4), userId(N, 3)] }),
+    ).rejects.toMatchObject({ code: 'badRequest', message: expect.stringMatching(/recipientIds\[2\]/) });
+    await patchDigestSettings(tenantId(N), { enabled: true, recipientIds: null });
   });
 });
 
