@@ -2,12 +2,15 @@ import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { logOutcome } from '../../shared/http/log';
 
-function contextCapturing(lines: string[]): InvocationContext {
+function contextCapturing(lines: string[], levels: string[] = []): InvocationContext {
   return new InvocationContext({
     functionName: 'rescore',
     invocationId: 'inv-1',
     triggerMetadata: { dequeueCount: 2 },
-    logHandler: (_level, ...args) => lines.push(args.map(String).join(' ')),
+    logHandler: (level, ...args) => {
+      levels.push(level);
+      lines.push(args.map(String).join(' '));
+    },
   });
 }
 
@@ -37,5 +40,18 @@ describe('structured queue logs (issue 8, R-X7)', () => {
     const lines: string[] = [];
     logOutcome(contextCapturing(lines), { tenantId: '<script>' }, { outcome: 'poisoned' });
     expect(JSON.parse(lines[0]!)).not.toHaveProperty('tenantId');
+  });
+
+  it('logs the outcomes an operator must act on as warnings (severityLevel 2), the others as information', () => {
+    for (const outcome of ['poisoned', 'failed', 'interrupted', 'deferred']) {
+      const levels: string[] = [];
+      logOutcome(contextCapturing([], levels), {}, { outcome });
+      expect(levels, outcome).toEqual(['warning']);
+    }
+    for (const outcome of ['rescored', 'sent', 'written', 'stale', 'noRecipients']) {
+      const levels: string[] = [];
+      logOutcome(contextCapturing([], levels), {}, { outcome });
+      expect(levels, outcome).toEqual(['information']);
+    }
   });
 });
