@@ -91,7 +91,7 @@ async function queueRescore(message: RescoreMessage, log: Logger): Promise<void>
     await enqueue(queues.rescore, message);
   } catch (error) {
     log.warn(
-      `the rescore of user ${message.userId} could not be queued (${ensureError(error).message}); its action is recorded and the recheck applies it within FEEDBACK_RECHECK_SECONDS (${getConfig().FEEDBACK_RECHECK_SECONDS} s)`,
+      `the rescore of user ${message.userId} of tenant ${message.tenantId} could not be queued (${ensureError(error).message}); its action is recorded and the recheck applies it within FEEDBACK_RECHECK_SECONDS (${getConfig().FEEDBACK_RECHECK_SECONDS} s)`,
     );
   }
 }

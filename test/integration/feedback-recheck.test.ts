@@ -79,7 +79,9 @@ describe('R-X6: the recheck queued with every feedback call', () => {
 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /rescore of user .* could not be queued .*The server is busy.*recheck applies it/,
+      new RegExp(
+        `rescore of user ${u} of tenant ${T} could not be queued .*The server is busy.*recheck applies it`,
+      ),
     );
     const recorded = await readUserSnapshot(T, u);
     expect(recorded.user).toMatchObject({ riskLevel: 'high', isProcessing: true });
