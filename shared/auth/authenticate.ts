@@ -10,6 +10,7 @@ import {
 } from 'jose';
 
 import { getConfig } from '../config';
+import { setBounded } from '../bounded-map';
 import { AppError, unauthenticated } from '../errors';
 import { DEV_ALGORITHM, DEV_ISSUER, ensureDevSigningKey, type DevSigningKey } from './dev-token';
 import { isGuid, principalFromClaims, type Principal } from './principal';
@@ -201,14 +202,9 @@ function createEntraAuthenticator(options: EntraAuthenticatorOptions): Authentic
     const at = now().getTime();
     const cached = onboarded.get(tenantId);
     if (cached !== undefined && cached.until > at) return cached.answer;
-    onboarded.delete(tenantId);
-    if (onboarded.size >= MAX_ONBOARDED_ENTRIES) {
-      const oldest = onboarded.keys().next();
-      if (oldest.done !== true) onboarded.delete(oldest.value);
-    }
     // Caching the promise lets concurrent requests of one tenant share one lookup.
     const answer = Promise.resolve().then(() => options.isTenantOnboarded(tenantId));
-    onboarded.set(tenantId, { until: at + onboardedTtlMs, answer });
+    setBounded(onboarded, tenantId, { until: at + onboardedTtlMs, answer }, MAX_ONBOARDED_ENTRIES);
     // A failed lookup (storage down) must not be remembered as an answer.
     answer.catch(() => {
       if (onboarded.get(tenantId)?.answer === answer) onboarded.delete(tenantId);

@@ -1,5 +1,6 @@
 import type { TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
+import { setBounded } from '../bounded-map';
 import {
   assignmentId,
   License,
@@ -47,13 +48,7 @@ export function tenantCached(tenantId: string): boolean {
 /** Caches a profile row read elsewhere (absent = not onboarded) and returns the tenant. */
 export function primeTenant(tenantId: string, row: Record<string, unknown> | undefined): Tenant | undefined {
   const tenant = row ? { id: tenantId, ...ProfileRow.parse(row) } : undefined;
-  // Deleted first, so a refreshed entry moves to the end of the eviction order.
-  cache.delete(tenantId);
-  if (cache.size >= MAX_CACHED_TENANTS) {
-    const oldest = cache.keys().next();
-    if (oldest.done !== true) cache.delete(oldest.value);
-  }
-  cache.set(tenantId, { at: Date.now(), tenant });
+  setBounded(cache, tenantId, { at: Date.now(), tenant }, MAX_CACHED_TENANTS);
   return tenant;
 }
 
