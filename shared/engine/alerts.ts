@@ -209,6 +209,9 @@ export async function sendAlertWindow(
   let window = await readWindow(tenantId);
   if (!window || window.windowId !== message.windowId) return { outcome: 'stale' };
   if (window.state === 'closed') return { outcome: 'duplicate' };
+  // The claim, checked against the window's ETag: when another delivery claimed it first, or
+  // a newer window replaced it, this claim is lost and that one sends the users.
+  let claimed: Omit<WindowRow, 'etag'>;
   if (window.state === 'open') {
     const closesAt = new Date(window.closesAt);
     const early = closesAt.getTime() - now.getTime();
@@ -220,24 +223,21 @@ export async function sendAlertWindow(
       await sleep(early);
       now = closesAt;
     }
-    const claimed: Omit<WindowRow, 'etag'> = {
+    claimed = {
       ...window,
       state: 'sending',
       claimedAt: now.toISOString(),
       notificationKey: notificationKey(now.toISOString(), window.windowId),
     };
-    const mine = await replaceWindow(tenantId, window, claimed);
-    if (!mine) return { outcome: 'lostClaim' };
-    window = mine;
   } else {
     // A retry of this window's sender (`sending`), perhaps one put back long after a storage
-    // outage, when the window already counts as abandoned: claim it anew (ETag-checked), so
-    // that no window opened meanwhile for the same users sends them too; and if one was
-    // opened first, this claim is lost and that window sends them.
-    const mine = await replaceWindow(tenantId, window, { ...window, claimedAt: now.toISOString() });
-    if (!mine) return { outcome: 'lostClaim' };
-    window = mine;
+    // outage, when the window already counts as abandoned: claimed anew, so that no window
+    // opened meanwhile for the same users sends them too.
+    claimed = { ...window, claimedAt: now.toISOString() };
   }
+  const mine = await replaceWindow(tenantId, window, claimed);
+  if (!mine) return { outcome: 'lostClaim' };
+  window = mine;
   // From here on this window is ours (or a retry of ours): finish it. Everything it reads
   // before sending is independent, so it is read at once.
   const key = window.notificationKey ?? notificationKey(now.toISOString(), window.windowId);
