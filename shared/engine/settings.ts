@@ -30,31 +30,39 @@ export async function patchDigestSettings(
   tenantId: string,
   patch: z.infer<typeof WeeklyDigestPatch>,
 ): Promise<WeeklyDigestSettings> {
-  if (patch.recipientIds) await checkDigestRecipients(tenantId, patch.recipientIds);
-  return mergeSettings(tenantId, 'weeklyDigest', patch);
+  const ids = patch.recipientIds;
+  return mergeSettings(
+    tenantId,
+    'weeklyDigest',
+    patch,
+    ids ? (stored) => checkDigestRecipients(tenantId, ids, stored.recipientIds ?? []) : undefined,
+  );
 }
 
 /**
  * R-D3: the chosen recipients must be people the digest can reach: directory users of the
  * tenant with a usable address. Otherwise the PATCH would answer 200 and the digest would
- * leave them out every week without a word. Only ids not chosen already are checked: a
+ * leave them out every week without a word. Only ids not `chosen` already are checked: a
  * client that sends the whole object back (to switch the digest off, say) must not be
  * refused because someone chosen earlier has since left the directory.
  */
-async function checkDigestRecipients(tenantId: string, ids: readonly string[]): Promise<void> {
-  const chosen = new Set((await getSettings(tenantId, 'weeklyDigest', true)).recipientIds ?? []);
+async function checkDigestRecipients(
+  tenantId: string,
+  ids: readonly string[],
+  chosen: readonly string[],
+): Promise<void> {
+  const added = ids.flatMap((id, i) => (chosen.includes(id) ? [] : [{ id, i }]));
   const people = await readPeople(
     tenantId,
-    ids.filter((id) => !chosen.has(id)),
+    added.map((a) => a.id),
   );
-  ids.forEach((id, i) => {
-    if (chosen.has(id)) return;
+  for (const { id, i } of added) {
     const person = people.get(id);
     if (!person)
       throw badRequest(`Invalid body: recipientIds[${i}]: ${id} is not a user of this tenant's directory`);
     if (!usableAddress(person))
       throw badRequest(`Invalid body: recipientIds[${i}]: the user has no mail or other mail address`);
-  });
+  }
 }
 
 export interface RecipientView {

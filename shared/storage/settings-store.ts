@@ -65,17 +65,20 @@ const MAX_MERGE_ATTEMPTS = 10;
 
 /**
  * Merges `patch` into the stored settings with the row's ETag as the lock, so concurrent
- * PATCHes of different fields all survive (re-read and re-merge on 412/409).
+ * PATCHes of different fields all survive (re-read and re-merge on 412/409). `check` sees
+ * the settings the patch is merged into, before anything is written, and may refuse it.
  */
 export async function mergeSettings<N extends Name>(
   tenantId: string,
   name: N,
   patch: Partial<SettingsOf<N>>,
+  check?: (stored: SettingsOf<N>) => Promise<void>,
 ): Promise<SettingsOf<N>> {
   const { tables } = getStorage();
   for (let attempt = 1; ; attempt += 1) {
     const row = await getOptional<{ value?: string }>(tables, tenantId, keys.settings(name));
     const stored: unknown = row?.value ? JSON.parse(row.value) : {};
+    await check?.(schemas[name].parse(stored) as SettingsOf<N>);
     const merged = schemas[name].parse({ ...(stored as object), ...patch }) as SettingsOf<N>;
     const entity = {
       partitionKey: tenantId,
