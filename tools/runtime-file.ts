@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localSettings, LOCAL_SETTINGS_FILE } from './local-settings';
+import { namesStorage } from './start-storage';
 
 /**
  * `npm start` writes where its embedded storage and host listen, and which dev signing key
@@ -54,14 +55,8 @@ export function readRuntime(): RuntimeInfo | undefined {
  * would use it.
  */
 export function useRunningStorage(): void {
-  const env = process.env;
   // Any storage setting, connection string or identity-based, means "use that storage".
-  if (
-    env.AzureWebJobsStorage ||
-    env.AzureWebJobsStorage__accountName ||
-    env.AzureWebJobsStorage__tableServiceUri
-  )
-    return;
+  if (namesStorage(process.env)) return;
   const info = readRuntime();
   if (info) {
     process.env.AzureWebJobsStorage = info.connectionString;

@@ -8,8 +8,12 @@ import { connectionStringFor, DEFAULT_CONNECTION } from './local-host/storage';
  * them would end in a refusal that names a connection string nobody set.
  */
 export function configuredStorageOf(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const set = Object.keys(env).some(
+  return namesStorage(env) ? connectionStringFor(DEFAULT_CONNECTION, env) : undefined;
+}
+
+/** Whether any storage setting is set: the connection string, or an identity-based `AzureWebJobsStorage__*`. */
+export function namesStorage(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Object.keys(env).some(
     (key) => (key === DEFAULT_CONNECTION || key.startsWith(`${DEFAULT_CONNECTION}__`)) && env[key],
   );
-  return set ? connectionStringFor(DEFAULT_CONNECTION, env) : undefined;
 }
