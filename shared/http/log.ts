@@ -11,14 +11,17 @@ const ATTENTION = new Set(['poisoned', 'failed', 'interrupted', 'deferred']);
  * context): the tenant, the delivery count and the outcome. The message itself is never
  * logged — only its tenant id, when it has a well-formed one.
  */
-export function logOutcome(context: InvocationContext, message: unknown, outcome: object): void {
+export function logOutcome(
+  context: InvocationContext,
+  message: unknown,
+  outcome: { readonly outcome: string },
+): void {
   const tenantId =
     typeof message === 'object' &&
     message !== null &&
     typeof (message as { tenantId?: unknown }).tenantId === 'string'
       ? (message as { tenantId: string }).tenantId
       : undefined;
-  const attention = ATTENTION.has(String((outcome as { outcome?: unknown }).outcome));
   const line = JSON.stringify({
     event: 'queueMessage',
     function: context.functionName,
@@ -27,6 +30,6 @@ export function logOutcome(context: InvocationContext, message: unknown, outcome
     dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 0),
     ...outcome,
   });
-  if (attention) context.warn(line);
+  if (ATTENTION.has(outcome.outcome)) context.warn(line);
   else context.log(line);
 }
