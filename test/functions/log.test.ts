@@ -42,7 +42,7 @@ describe('structured queue logs (issue 8, R-X7)', () => {
     expect(JSON.parse(lines[0]!)).not.toHaveProperty('tenantId');
   });
 
-  it('logs the outcomes an operator must act on as warnings (severityLevel 2), the others as information', () => {
+  it('R-X2 / R-X6: logs the outcomes an operator must act on (poisoned, failed, deferred) as warnings (severityLevel 2), the others as information', () => {
     for (const outcome of ['poisoned', 'failed', 'interrupted', 'deferred']) {
       const levels: string[] = [];
       logOutcome(contextCapturing([], levels), {}, { outcome });

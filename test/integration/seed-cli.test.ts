@@ -91,7 +91,7 @@ describe('npm run seed reads tenant files as an operator saves them (SPEC §9)',
     expect(stdout).toMatch(/^with-bom\.json: tenant [0-9a-f-]{36} \(.+\): \d+ users/);
   });
 
-  it('names the file that is not valid JSON, and loads none of the files', async () => {
+  it('R-X1: names the file that is not valid JSON, and loads none of the files', async () => {
     fs.writeFileSync(path.join(dir, 'broken.json'), '{"tenant": ');
     const failed = await seed('fabrikam-free.json', 'broken.json').then(
       () => undefined,

@@ -16,7 +16,7 @@ describe('tenant files (SPEC §9)', () => {
     expect(problemOf(seed)).toBeUndefined();
   });
 
-  it('a user listed twice (ids compared as GUIDs) is refused naming the second, before anything is stored', () => {
+  it('R-X1: a user listed twice (ids compared as GUIDs) is refused naming the second, before anything is stored', () => {
     const seed = tenantSeed(1, 'p2', 3);
     seed.users.push({ ...seed.users[1]!, id: userId(1, 2).toUpperCase(), displayName: 'Again' });
     expect(problemOf(seed)).toBe(
@@ -24,7 +24,7 @@ describe('tenant files (SPEC §9)', () => {
     );
   });
 
-  it('the same role assignment listed twice is refused naming the second, before anything is stored', () => {
+  it('R-X1: the same role assignment listed twice is refused naming the second, before anything is stored', () => {
     const seed = tenantSeed(1, 'p2', 3);
     seed.roleAssignments.push({ ...seed.roleAssignments[0]!, createdDateTime: '2025-01-01T00:00:00Z' });
     expect(problemOf(seed)).toBe(

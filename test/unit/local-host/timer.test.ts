@@ -44,7 +44,7 @@ afterEach(() => {
 });
 
 describe('timer listener', () => {
-  it('fires on schedule; a run that starts late (e.g. after a suspend) is not past due, as in Azure, whose TimerListener passes isPastDue only for the missed run it finds at startup', async () => {
+  it('R-D4: fires on schedule; a run that starts late (e.g. after a suspend) is not past due, as in Azure, whose TimerListener passes isPastDue only for the missed run it finds at startup', async () => {
     const runs: Run[] = [];
     const listener = new TimerListener(timer({ schedule: '%S%' }), recordingInvoker(runs), () => {}, {
       S: '0 0 * * * *',

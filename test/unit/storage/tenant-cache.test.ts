@@ -17,7 +17,7 @@ describe('tenant cache', () => {
     expect(tenantCached(made.at(-1)!)).toBe(true);
   });
 
-  it('still answers an onboarded tenant from the cache after a flood of unknown ones', () => {
+  it('R-A2: still answers an onboarded tenant from the cache after a flood of unknown ones', () => {
     const onboarded = randomUUID();
     for (let i = 0; i < 10_500; i += 1) primeTenant(randomUUID(), undefined);
     const tenant = primeTenant(onboarded, { displayName: 'Contoso', license: 'p2' });
