@@ -67,6 +67,31 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux builds). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Starts measuring how busy processes are; the returned function gives each one's CPU time
+ * over the wall time since, in percent of one core. Azurite runs on one thread, so near 100 %
+ * it is the bottleneck of whatever runs against it.
+ */
+function cpuShare(pids: readonly number[]): () => number[] {
+  const wall = performance.now();
+  const cpu = pids.map(cpuSecondsOf);
+  return () => {
+    const seconds = (performance.now() - wall) / 1000;
+    return pids.map((pid, i) => Math.round((100 * (cpuSecondsOf(pid) - cpu[i]!)) / seconds));
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function log(line: string): void {
@@ -330,6 +355,7 @@ async function main(): Promise<void> {
     const ingester = await token(tenantIdOf(ING), { roles: ['IdentityRiskEvent.ReadWrite.All'] });
     const rssSamples: number[] = [];
     const sampler = setInterval(() => rssSamples.push(rssOf(host.pid).rss), 100);
+    const ingestionCpu = cpuShare([azurite.pid, host.pid]);
     t0 = performance.now();
     const calls = Array.from({ length: 20 }, (_, c) =>
       Array.from({ length: 1000 }, (_, i) => {
@@ -366,6 +392,7 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
     const ingestSeconds = (performance.now() - t0) / 1000;
+    const [azuriteCpu, hostCpu] = ingestionCpu();
     clearInterval(sampler);
     const peak = rssOf(host.pid).hwm;
     const ingestPerSecond = 20_000 / ingestSeconds;
@@ -400,7 +427,7 @@ async function main(): Promise<void> {
       },
       ratio: ingestPerSecond / floorPerSecond,
       met: rescored >= 2000 && ingestPerSecond / floorPerSecond >= 0.7,
-      note: `accepted in ${((accepted - t0) / 1000).toFixed(1)} s; ${rescored} of 2,000 users rescored after ${ingestSeconds.toFixed(1)} s; a bare range query for one user's rows takes ${bareQueryMs.toFixed(0)} ms on Azurite at this table size (it scans the whole facts table), so 2,000 rescore reads alone cost ≈ ${((bareQueryMs * 2000) / 1000).toFixed(0)} s; a bare 10-row transaction in a user partition takes ${bareFinalTxMs.toFixed(0)} ms (Azurite scans the partition for every row it writes), so 2,000 rescore commits alone cost ≈ ${((bareFinalTxMs * 2000) / 1000).toFixed(0)} s`,
+      note: `accepted in ${((accepted - t0) / 1000).toFixed(1)} s; ${rescored} of 2,000 users rescored after ${ingestSeconds.toFixed(1)} s; a bare range query for one user's rows takes ${bareQueryMs.toFixed(0)} ms on Azurite at this table size (it scans the whole facts table), so 2,000 rescore reads alone cost ≈ ${((bareQueryMs * 2000) / 1000).toFixed(0)} s; a bare 10-row transaction in a user partition takes ${bareFinalTxMs.toFixed(0)} ms (Azurite scans the partition for every row it writes), so 2,000 rescore commits alone cost ≈ ${((bareFinalTxMs * 2000) / 1000).toFixed(0)} s; CPU over the run: Azurite ${azuriteCpu} % of a core (it runs on one thread), the local host ${hostCpu} %`,
     });
     record({
       name: 'peak RSS of the local host during the ingestion run',
@@ -420,6 +447,7 @@ async function main(): Promise<void> {
     });
     const latencies: number[] = [];
     const targets = Array.from({ length: 200 }, (_, i) => userIdOf(ING, i + 3));
+    const feedbackCpu = cpuShare([azurite.pid, host.pid]);
     for (let i = 0; i < targets.length; i += 4) {
       await Promise.all(
         targets.slice(i, i + 4).map(async (userId) => {
@@ -442,6 +470,7 @@ async function main(): Promise<void> {
         }),
       );
     }
+    const [feedbackAzuriteCpu, feedbackHostCpu] = feedbackCpu();
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     const floor = await feedbackFloor(
@@ -468,7 +497,7 @@ async function main(): Promise<void> {
       floor: feedbackFloorOf(floor.concurrent.p50),
       ratio: p50 / floor.concurrent.p50,
       met: p50 <= 150,
-      note: `one action at a time, the floor is ${Math.round(floor.sequential.p50)} ms, its two transactions alone ${Math.round(floor.transactionsP50)} ms at this partition size (${floor.partitionRows} rows); the local host polls an idle queue at most every ${maxPollingInterval} (host.json maxPollingInterval)`,
+      note: `one action at a time, the floor is ${Math.round(floor.sequential.p50)} ms, its two transactions alone ${Math.round(floor.transactionsP50)} ms at this partition size (${floor.partitionRows} rows); CPU over the 200 actions: Azurite ${feedbackAzuriteCpu} % of a core, the local host ${feedbackHostCpu} %; the local host polls an idle queue at most every ${maxPollingInterval} (host.json maxPollingInterval)`,
     });
     record({
       name: 'feedback action → applied, p99 (200 actions)',

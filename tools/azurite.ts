@@ -11,6 +11,8 @@ export interface AzuriteInstance {
   readonly queuePort: number;
   readonly tablePort: number;
   readonly connectionString: string;
+  /** The emulator's process (the bench reads its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     queuePort: ports.queue,
     tablePort: ports.table,
     connectionString: connectionStringFor('127.0.0.1', ports),
+    pid: child.pid!,
     stop: () => stopChild(child),
   };
 }
