@@ -94,13 +94,18 @@ export function parseListQuery(
 
 /**
  * `$select` of a single-entity route (GET …/{id}): SPEC §7 honours it there as on lists, and
- * validates it the same way. Other options are ignored there, as Graph ignores `$top` or
- * `$filter` on one entity.
+ * validates it the same way. `$expand` is a 400 naming it, as on lists: ignoring it would
+ * answer 200 without the navigation property the client asked for (`$expand=history`). Other
+ * options are ignored there, as Graph ignores `$top` or `$filter` on one entity.
  */
 export function parseEntitySelect(
   params: URLSearchParams,
   entitySet: EntitySet,
 ): readonly string[] | undefined {
+  const expand = [...params.keys()].find((name) => queryOptionOf(name) === '$expand');
+  if (expand !== undefined) {
+    throw badRequest(`Query option ${quoteForMessage(expand)} is not supported on ${entitySet.name}`);
+  }
   const selects = [...params.entries()].filter(([name]) => queryOptionOf(name) === '$select');
   const raw = collectOptions(new URLSearchParams(selects), entitySet);
   return raw.$select === undefined ? undefined : parseSelect(raw.$select, entitySet);

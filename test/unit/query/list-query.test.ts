@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeSkipToken,
   formatFilter,
+  parseEntitySelect,
   parseListQuery,
   queryFingerprint,
   riskDetectionsQuery,
@@ -182,5 +183,19 @@ describe('parseListQuery — SPEC §7 list options', () => {
     expect(parseListQuery(params, riskDetectionsQuery, tenant, options).skipToken?.continuation).toEqual({
       nextPartitionKey: `${tenant}_u1`,
     });
+  });
+});
+
+describe('parseEntitySelect — one entity (GET …/{id})', () => {
+  it('SPEC §7: rejects $expand, naming it, instead of answering 200 without what it asked for', () => {
+    for (const query of ['$expand=history', 'expand=history', '$EXPAND=history&$select=id']) {
+      expectBadRequest(() => parseEntitySelect(fromUrl(query), riskyUsersQuery), 'is not supported');
+    }
+  });
+
+  it('honours $select and still ignores list-only options such as $top and $filter', () => {
+    expect(
+      parseEntitySelect(fromUrl("$select=riskLevel,ID&$top=5&$filter=riskLevel eq 'x'"), riskyUsersQuery),
+    ).toEqual(['riskLevel', 'id']);
   });
 });
