@@ -36,5 +36,9 @@ export function devTokenSettings(env: NodeJS.ProcessEnv = process.env): DevToken
   const fromRunning: Record<string, string> = {};
   if (running?.keyFile) fromRunning.DEV_SIGNING_KEY_FILE = running.keyFile;
   if (running?.audience) fromRunning.AUTH_AUDIENCE = running.audience;
-  return devTokenSettingsOf({ ...localSettings(env), ...fromRunning, ...env });
+  // An empty environment variable counts as unset: it does not hide the others.
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  return devTokenSettingsOf({ ...localSettings(env), ...fromRunning, ...set });
 }

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     WEEKLY_DIGEST_SCHEDULE: '0 0 9 * * 1',
     ...localSettings(),
   };
-  for (const [key, value] of Object.entries(env)) process.env[key] ??= value;
+  // An empty environment variable counts as unset, as shared/config reads it.
+  for (const [key, value] of Object.entries(env)) if (!process.env[key]) process.env[key] = value;
   const port = portFrom(process.env.PORT);
 
   let azurite: AzuriteInstance | undefined;
