@@ -91,8 +91,28 @@ export function planRescore(input: RescoreInput): RescorePlan {
   // Every state the user passed through since the stored one: the same facts give the same
   // answer whether one rescore sees them or several do, one after another (R-X3).
   const path: Array<Pick<UserView, 'riskLevel' | 'riskState'>> = [last];
-  for (const { action, after } of score.actionOutcomes) {
+  for (const { action, before, beforeAt, beforeTypes, after } of score.actionOutcomes) {
     if (action.appliedAt === undefined) {
+      // R-S7, R-X3: facts recorded since the stored state moved the user before this action
+      // (a detection and a dismiss seen by one rescore): that change is in history, as the
+      // rescore between them would have written it. Facts the stored state is newer than
+      // (an action whose row was written after a rescore saw them) are not a change since.
+      const storedSince = previous?.riskLastUpdatedDateTime;
+      if (
+        beforeAt !== undefined &&
+        (storedSince === undefined || beforeAt > storedSince) &&
+        !sameView(last, before)
+      ) {
+        path.push(before);
+        history.push({
+          key: `${beforeAt}|s|${action.id}`,
+          dateTime: beforeAt,
+          initiatedBy: '',
+          activity: { detail: before.riskDetail, riskEventTypes: beforeTypes },
+          ...before,
+        });
+        last = before;
+      }
       path.push(after);
       // R-S7: every accepted admin action is recorded, even one that changes nothing; a
       // remediation event only when it changes the user.

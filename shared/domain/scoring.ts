@@ -29,6 +29,15 @@ export interface SignInView extends DerivedState {
 /** The user's state right after one action was applied: the audit record of R-S7. */
 export interface ActionOutcome {
   action: ActionFact;
+  /**
+   * The user's state just before the action, what the facts recorded before it made it
+   * (R-S7: a change they made is in history even when the same rescore applies the action).
+   */
+  before: UserView;
+  /** When the latest fact before the action was recorded (undefined: none was). */
+  beforeAt: string | undefined;
+  /** The types of the active detections just before the action. */
+  beforeTypes: string[];
   after: UserView;
 }
 
@@ -214,6 +223,11 @@ class Replay {
     }
   }
 
+  /** The types of the user's active detections, sorted (a history item's `riskEventTypes`). */
+  activeTypes(): string[] {
+    return [...new Set(this.activeDetections(() => true).map((d) => d.riskEventType))].sort();
+  }
+
   private activeDetections(where: (d: DetectionFact) => boolean): DetectionFact[] {
     return [...this.detections.values()].filter(
       (d) => where(d) && isActiveState(this.detectionState.get(d.id)!.riskState),
@@ -225,12 +239,28 @@ class Replay {
 export function scoreUser(facts: UserFacts): Score {
   const replay = new Replay();
   const actionOutcomes: ActionOutcome[] = [];
+  let lastFactAt: string | undefined;
+  // R-F3's detection is part of its action (recorded just before it): the state before the
+  // action is the one before that detection.
+  let held: Pick<ActionOutcome, 'before' | 'beforeAt' | 'beforeTypes'> | undefined;
   for (const event of timeline(facts)) {
-    if ('detection' in event) replay.addDetection(event.detection);
-    else if ('signIn' in event) replay.addSignIn(event.signIn);
+    if ('detection' in event) {
+      if (event.detection.riskEventType === 'adminConfirmedUserCompromised') {
+        held = { before: replay.userView(), beforeAt: lastFactAt, beforeTypes: replay.activeTypes() };
+      } else {
+        lastFactAt = event.at;
+        held = undefined;
+      }
+      replay.addDetection(event.detection);
+    } else if ('signIn' in event) replay.addSignIn(event.signIn);
     else {
+      const before =
+        event.action.kind === 'confirmUserCompromised' && held
+          ? held
+          : { before: replay.userView(), beforeAt: lastFactAt, beforeTypes: replay.activeTypes() };
+      held = undefined;
       replay.apply(event.action);
-      actionOutcomes.push({ action: event.action, after: replay.userView() });
+      actionOutcomes.push({ action: event.action, ...before, after: replay.userView() });
     }
   }
   const signIns = new Map<string, SignInView>();

@@ -86,6 +86,35 @@ describe('planning a rescore (R-S6, R-S7)', () => {
     expect(together.user).toMatchObject({ riskLevel: 'none', riskState: 'dismissed', turnedRisky: true });
   });
 
+  it('R-S7/R-D2/R-X3: a detection then a dismiss, seen by one rescore, are in history as with two rescores', () => {
+    // Never scored. A detection (minute 0) and a dismiss (minute 5) reach the worker together.
+    const facts = {
+      userId: USER,
+      detections: [detection('d1', 0)],
+      signIns: [],
+      actions: [action('a1', 'dismissUser', 5)],
+    };
+    const together = planRescore({ facts, previous: undefined, ...noStored, now: at(20) });
+    // Two rescores, one after each fact: the first records the user turning atRisk.
+    const first = planRescore({
+      facts: { ...facts, actions: [] },
+      previous: undefined,
+      ...noStored,
+      now: at(1),
+    });
+    expect(first.user.turnedRisky).toBe(true);
+    expect(together.history.map((h) => [h.riskState, h.riskLevel])).toEqual([
+      ['atRisk', 'medium'],
+      ['dismissed', 'none'],
+    ]);
+    expect(together.history[0]).toMatchObject({
+      initiatedBy: '',
+      dateTime: at(0),
+      activity: { detail: 'none', riskEventTypes: ['leakedCredentials'] },
+    });
+    expect(together.user).toMatchObject({ riskState: 'dismissed', changed: true, turnedRisky: true });
+  });
+
   it('R-S6: a level change within atRisk moves the timestamp but is not a user turning risky', () => {
     const facts = {
       userId: USER,
