@@ -125,6 +125,8 @@ class Replay {
   userAction: DerivedState | undefined;
   /** Mentioned by R-S3: level stays high while this state stands. */
   compromised = false;
+  /** Confirmed compromised as a user (R-F3), not only through a sign-in (R-F2). */
+  userCompromised = false;
 
   addDetection(d: DetectionFact): void {
     this.detections.set(d.id, d);
@@ -137,6 +139,7 @@ class Replay {
     // An R-F3 detection is recorded just before its own action; any other new detection is new risk.
     this.userAction = undefined;
     this.compromised = false;
+    this.userCompromised = false;
   }
 
   addSignIn(s: SignInFact): void {
@@ -183,6 +186,7 @@ class Replay {
     if (action.kind === 'confirmUserCompromised') {
       this.userAction = { riskState: 'confirmedCompromised', riskDetail: detail };
       this.compromised = true;
+      this.userCompromised = true;
       return;
     }
     const closing = userClosingState[action.kind];
@@ -198,6 +202,7 @@ class Replay {
       }
       this.userAction = { riskState: closing, riskDetail: detail };
       this.compromised = false;
+      this.userCompromised = false;
     }
   }
 
@@ -216,7 +221,18 @@ class Replay {
       this.compromised = true;
       return;
     }
-    // R-F1, R-F9, R-F5 (mfaPassed): if this closed the user's last risk, the user takes the action's state.
+    // R-F1, R-F9, R-F5 (mfaPassed): the user is rescored without the sign-in. A user confirmed
+    // compromised only through sign-ins (R-F2) is so no longer once none of them is (seed 004:
+    // confirming a sign-in safe reverses its effect on the user risk).
+    if (
+      this.compromised &&
+      !this.userCompromised &&
+      ![...this.signInAction.values()].some((v) => v.riskState === 'confirmedCompromised')
+    ) {
+      this.compromised = false;
+      if (this.userAction?.riskState === 'confirmedCompromised') this.userAction = undefined;
+    }
+    // If this closed the user's last risk, the user takes the action's state.
     const after = this.userView();
     if (before.riskLevel !== 'none' && after.riskLevel === 'none') {
       this.userAction = { riskState: state, riskDetail: detail };

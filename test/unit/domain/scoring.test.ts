@@ -146,6 +146,49 @@ describe('feedback actions (SPEC §4)', () => {
     });
   });
 
+  it('R-F1: confirming safe the sign-in a user was confirmed compromised through rescores the user without it', () => {
+    // Seed 004: confirm sign-in safe reverses the sign-in's effect on the user risk.
+    const base = {
+      signIns: [signIn('s1', 0), signIn('s2', 1)],
+      detections: [signInDetection('d1', 's1', 0, { riskLevel: 'low' as const })],
+      actions: [
+        action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
+        action('b', 'confirmSignInSafe', 10, { requestId: 's1' }),
+      ],
+    };
+    const score = scoreUser(facts(base));
+    expect(score.signIns.get('s1')).toMatchObject({
+      riskState: 'confirmedSafe',
+      riskLevelAggregated: 'none',
+    });
+    // Nothing else is risky: the level drops to none and the user becomes confirmedSafe.
+    expect(score.user).toEqual({
+      riskLevel: 'none',
+      riskState: 'confirmedSafe',
+      riskDetail: 'adminConfirmedSigninSafe',
+    });
+    // With other risk left, the user is atRisk at that risk's level.
+    const withOther = scoreUser(
+      facts({
+        ...base,
+        detections: [...base.detections, signInDetection('d2', 's2', 1, { riskLevel: 'medium' })],
+      }),
+    );
+    expect(withOther.user).toEqual({ riskLevel: 'medium', riskState: 'atRisk', riskDetail: 'none' });
+    // R-S3: a user confirmed compromised itself (R-F3) stays so.
+    const userCompromised = scoreUser(
+      facts({
+        ...base,
+        detections: [
+          ...base.detections,
+          detection('acc-c', 3, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+        ],
+        actions: [action('c', 'confirmUserCompromised', 3), ...base.actions],
+      }),
+    );
+    expect(userCompromised.user).toMatchObject({ riskLevel: 'high', riskState: 'confirmedCompromised' });
+  });
+
   it('R-S2/R-S3: a detection recorded after confirm sign-in compromised never lowers that sign-in or the user', () => {
     const score = scoreUser(
       facts({
