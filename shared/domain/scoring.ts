@@ -226,11 +226,18 @@ class Replay {
     // confirming a sign-in safe reverses its effect on the user risk).
     if (
       this.compromised &&
-      !this.userCompromised &&
       ![...this.signInAction.values()].some((v) => v.riskState === 'confirmedCompromised')
     ) {
-      this.compromised = false;
-      if (this.userAction?.riskState === 'confirmedCompromised') this.userAction = undefined;
+      if (this.userCompromised) {
+        // R-F3 still stands: the user keeps its detail, not that of the sign-in just reverted.
+        this.userAction = {
+          riskState: 'confirmedCompromised',
+          riskDetail: detailOf('confirmUserCompromised'),
+        };
+      } else {
+        this.compromised = false;
+        if (this.userAction?.riskState === 'confirmedCompromised') this.userAction = undefined;
+      }
     }
     // If this closed the user's last risk, the user takes the action's state.
     const after = this.userView();

@@ -189,6 +189,49 @@ describe('feedback actions (SPEC §4)', () => {
     expect(userCompromised.user).toMatchObject({ riskLevel: 'high', riskState: 'confirmedCompromised' });
   });
 
+  it('R-F1/R-F3: a user confirmed compromised, then through a sign-in later confirmed safe, is left with the R-F3 detail', () => {
+    // Rescored without the sign-in (R-F1), the user is what R-F3 made it: confirmedCompromised,
+    // detail adminConfirmedUserCompromised, as when R-F3 came after the sign-in's confirmation.
+    const signIns = [signIn('s1', 0)];
+    const d1 = signInDetection('d1', 's1', 0, { riskLevel: 'low' as const });
+    const safe = action('b', 'confirmSignInSafe', 10, { requestId: 's1' });
+    const userFirst = scoreUser(
+      facts({
+        signIns,
+        detections: [
+          d1,
+          detection('acc-c', 3, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+        ],
+        actions: [
+          action('c', 'confirmUserCompromised', 3),
+          action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
+          safe,
+        ],
+      }),
+    );
+    const signInFirst = scoreUser(
+      facts({
+        signIns,
+        detections: [
+          d1,
+          detection('acc-c', 7, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+        ],
+        actions: [
+          action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
+          action('c', 'confirmUserCompromised', 7),
+          safe,
+        ],
+      }),
+    );
+    const expected = {
+      riskLevel: 'high',
+      riskState: 'confirmedCompromised',
+      riskDetail: 'adminConfirmedUserCompromised',
+    };
+    expect(signInFirst.user).toEqual(expected);
+    expect(userFirst.user).toEqual(expected);
+  });
+
   it('R-S2/R-S3: a detection recorded after confirm sign-in compromised never lowers that sign-in or the user', () => {
     const score = scoreUser(
       facts({
