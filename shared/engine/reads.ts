@@ -11,6 +11,7 @@ import {
   evaluateFilter,
   parseEntitySelect,
   parseListQuery,
+  rejectCountSegment,
   historyQuery,
   notificationsQuery,
   riskDetectionsQuery,
@@ -330,6 +331,8 @@ async function entityResponse(
 }
 
 export async function getRiskyUser(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
+  // `riskyUsers/$count` reaches the `{id}` route: refuse it by name, not as an invalid id.
+  rejectCountSegment(id, riskyUsersQuery);
   const userId = parseId(Guid, id, 'riskyUser');
   return entityResponse(req, riskyUsersQuery, 'identityProtection/riskyUsers', async () => {
     const row = await getOptional<Record<string, unknown>>(
@@ -376,6 +379,7 @@ async function viaPointer(
 }
 
 export async function getRiskDetection(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
+  rejectCountSegment(id, riskDetectionsQuery);
   const detectionId = parseId(DetectionId, id, 'riskDetection');
   const { tenant } = req;
   return entityResponse(req, riskDetectionsQuery, 'identityProtection/riskDetections', async () => {
@@ -409,6 +413,7 @@ async function withUserNames(tenantId: string, items: Array<Record<string, unkno
 }
 
 export async function getSignIn(req: ReadRequest, id: string): Promise<Record<string, unknown>> {
+  rejectCountSegment(id, signInsQuery);
   const requestId = parseId(ExternalId, id, 'signIn');
   const { tenant } = req;
   return entityResponse(req, signInsQuery, 'auditLogs/signIns', async () => {

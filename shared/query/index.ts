@@ -48,7 +48,14 @@ export {
   type SkipTokenPayload,
   type TableContinuation,
 } from './skip-token';
-export { parseEntitySelect, parseListQuery, type ListQuery, type ListQueryOptions } from './list-query';
+export {
+  countSegmentError,
+  parseEntitySelect,
+  parseListQuery,
+  rejectCountSegment,
+  type ListQuery,
+  type ListQueryOptions,
+} from './list-query';
 export { buildNextLink } from './next-link';
 export { decodeQueryValue } from './decode-query-value';
 export { queryLimits } from './limits';

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors';
+import { badRequest, type AppError } from '../errors';
 import type { EntitySet } from './entity-set';
 import type { FilterNode } from './filter-ast';
 import { quoteForMessage } from './filter-error';
@@ -103,12 +103,31 @@ export function parseEntitySelect(
   entitySet: EntitySet,
 ): readonly string[] | undefined {
   const expand = [...params.keys()].find((name) => queryOptionOf(name) === '$expand');
-  if (expand !== undefined) {
-    throw badRequest(`Query option ${quoteForMessage(expand)} is not supported on ${entitySet.name}`);
-  }
+  if (expand !== undefined) throw notSupported('Query option', expand, entitySet);
   const selects = [...params.entries()].filter(([name]) => queryOptionOf(name) === '$select');
   const raw = collectOptions(new URLSearchParams(selects), entitySet);
   return raw.$select === undefined ? undefined : parseSelect(raw.$select, entitySet);
+}
+
+/**
+ * `$count` as a path segment (`riskyUsers/$count`, `…/history/$count`), as Graph SDKs send
+ * their count calls (PowerShell `Get-MgRiskyUserCount`). riskloop does not take `$count`, so
+ * this is a 400 naming it, worded as for the `$count` query option. Call it with the segment
+ * as routing decoded it (`%24count` is `$count`); any case matches, as option names do.
+ */
+export function rejectCountSegment(segment: string, entitySet: EntitySet): void {
+  const error = countSegmentError(segment, entitySet);
+  if (error) throw error;
+}
+
+/** {@link rejectCountSegment}'s error, or undefined when `segment` is not `$count`. */
+export function countSegmentError(segment: string, entitySet: EntitySet): AppError | undefined {
+  return segment.toLowerCase() === '$count' ? notSupported('Path segment', segment, entitySet) : undefined;
+}
+
+// The one wording for what riskloop does not take: a query option, or a path segment such as `$count`.
+function notSupported(what: 'Query option' | 'Path segment', name: string, entitySet: EntitySet): AppError {
+  return badRequest(`${what} ${quoteForMessage(name)} is not supported on ${entitySet.name}`);
 }
 
 function collectOptions(
@@ -123,9 +142,7 @@ function collectOptions(
   for (const [name, value] of entries) {
     const option = queryOptionOf(name);
     if (option === undefined) continue;
-    if (!isSupported(option)) {
-      throw badRequest(`Query option ${quoteForMessage(name)} is not supported on ${entitySet.name}`);
-    }
+    if (!isSupported(option)) throw notSupported('Query option', name, entitySet);
     if (options[option] !== undefined) throw badRequest(`Query option '${option}' is given more than once`);
     options[option] = value;
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../shared/errors';
 import {
+  countSegmentError,
   encodeSkipToken,
   formatFilter,
   parseEntitySelect,
@@ -197,5 +199,21 @@ describe('parseEntitySelect — one entity (GET …/{id})', () => {
     expect(
       parseEntitySelect(fromUrl("$select=riskLevel,ID&$top=5&$filter=riskLevel eq 'x'"), riskyUsersQuery),
     ).toEqual(['riskLevel', 'id']);
+  });
+});
+
+describe('countSegmentError: $count as a path segment, worded as the $count query option', () => {
+  it('names $count (in any case) as not supported on the entity set', () => {
+    for (const segment of ['$count', '$COUNT', '$Count']) {
+      const error = countSegmentError(segment, riskyUsersQuery);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error?.message).toBe(`Path segment '${segment}' is not supported on riskyUsers`);
+    }
+  });
+
+  it('leaves every other segment alone, including count without its $', () => {
+    for (const segment of ['count', '%24count', '$counts', '', '00000000-0000-4000-8000-000000000001']) {
+      expect(countSegmentError(segment, riskyUsersQuery)).toBeUndefined();
+    }
   });
 });
