@@ -90,6 +90,12 @@ describe('scoring (SPEC §3)', () => {
 });
 
 describe('feedback actions (SPEC §4)', () => {
+  /** R-F1: the user a confirmed-safe sign-in left with no risk. */
+  const confirmedSafeThroughSignIn = {
+    riskLevel: 'none',
+    riskState: 'confirmedSafe',
+    riskDetail: 'adminConfirmedSigninSafe',
+  };
   const riskySignIn = {
     signIns: [signIn('s1', 0, { riskLevelDuringSignIn: 'high' })],
     detections: [signInDetection('d1', 's1', 0, { riskLevel: 'high' })],
@@ -108,11 +114,7 @@ describe('feedback actions (SPEC §4)', () => {
       riskState: 'confirmedSafe',
       riskDetail: 'adminConfirmedSigninSafe',
     });
-    expect(score.user).toEqual({
-      riskLevel: 'none',
-      riskState: 'confirmedSafe',
-      riskDetail: 'adminConfirmedSigninSafe',
-    });
+    expect(score.user).toEqual(confirmedSafeThroughSignIn);
   });
 
   it('R-F1: with other risk left, the user is rescored without the sign-in and stays atRisk', () => {
@@ -162,11 +164,7 @@ describe('feedback actions (SPEC §4)', () => {
       riskLevelAggregated: 'none',
     });
     // Nothing else is risky: the level drops to none and the user becomes confirmedSafe.
-    expect(score.user).toEqual({
-      riskLevel: 'none',
-      riskState: 'confirmedSafe',
-      riskDetail: 'adminConfirmedSigninSafe',
-    });
+    expect(score.user).toEqual(confirmedSafeThroughSignIn);
     // With other risk left, the user is atRisk at that risk's level.
     const withOther = scoreUser(
       facts({
@@ -192,37 +190,24 @@ describe('feedback actions (SPEC §4)', () => {
   it('R-F1/R-F3: a user confirmed compromised, then through a sign-in later confirmed safe, is left with the R-F3 detail', () => {
     // Rescored without the sign-in (R-F1), the user is what R-F3 made it: confirmedCompromised,
     // detail adminConfirmedUserCompromised, as when R-F3 came after the sign-in's confirmation.
-    const signIns = [signIn('s1', 0)];
-    const d1 = signInDetection('d1', 's1', 0, { riskLevel: 'low' as const });
-    const safe = action('b', 'confirmSignInSafe', 10, { requestId: 's1' });
-    const userFirst = scoreUser(
-      facts({
-        signIns,
-        detections: [
-          d1,
-          detection('acc-c', 3, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
-        ],
-        actions: [
-          action('c', 'confirmUserCompromised', 3),
-          action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
-          safe,
-        ],
-      }),
-    );
-    const signInFirst = scoreUser(
-      facts({
-        signIns,
-        detections: [
-          d1,
-          detection('acc-c', 7, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
-        ],
-        actions: [
-          action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
-          action('c', 'confirmUserCompromised', 7),
-          safe,
-        ],
-      }),
-    );
+    /** R-F3 at `minute` (its action and the detection it adds), around the sign-in's confirmations at 5 and 10. */
+    const withUserConfirmedAt = (minute: number) =>
+      scoreUser(
+        facts({
+          signIns: [signIn('s1', 0)],
+          detections: [
+            signInDetection('d1', 's1', 0, { riskLevel: 'low' }),
+            detection('acc-c', minute, { riskEventType: 'adminConfirmedUserCompromised', riskLevel: 'high' }),
+          ],
+          actions: [
+            action('c', 'confirmUserCompromised', minute),
+            action('a', 'confirmSignInCompromised', 5, { requestId: 's1' }),
+            action('b', 'confirmSignInSafe', 10, { requestId: 's1' }),
+          ],
+        }),
+      );
+    const userFirst = withUserConfirmedAt(3);
+    const signInFirst = withUserConfirmedAt(7);
     const expected = {
       riskLevel: 'high',
       riskState: 'confirmedCompromised',
