@@ -71,7 +71,7 @@ export function findCatalogueEntry(activity: Activity, riskEventType: string): C
   return byKey.get(`${activity}/${riskEventType}`);
 }
 
-/** True when the type is premium for at least one activity; used to hide it from unlicensed tenants (R-L2). */
+/** True when the catalogue lists the type as premium for this activity; used to hide it from unlicensed tenants (R-L2). */
 export function isPremiumType(riskEventType: string, activity: Activity): boolean {
   return findCatalogueEntry(activity, riskEventType)?.tier === 'premium';
 }
