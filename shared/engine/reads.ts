@@ -27,8 +27,22 @@ import {
 import { getStorage } from '../storage/clients';
 import { DetectionRow, HistoryRow, PointerRow, SignInRow } from '../storage/entities';
 import { keys, partitions } from '../storage/keys';
-import { allUsers, morePieces, notificationOf, type Notification } from '../storage/notification-store';
-import { isContinuationOfTenant, readMergedPage, readPage, type MergedContinuation } from '../storage/paging';
+import {
+  allUsers,
+  morePieces,
+  notificationOf,
+  PAGE_USER_CHARS,
+  userCharsOf,
+  type Notification,
+} from '../storage/notification-store';
+import {
+  isContinuationOfTenant,
+  readBoundedPage,
+  readMergedPage,
+  readPage,
+  type MergedContinuation,
+  type PageBound,
+} from '../storage/paging';
 import type { RiskyUserProjection } from '../storage/projection';
 import { getManyAcross, getOptional } from '../storage/table';
 import type { Tenant } from '../storage/tenant-store';
@@ -81,18 +95,26 @@ const notificationColumns: TableColumnMap = {
   dateTime: { column: 'dateTime', storedAs: 'isoString' },
 };
 
-/** The alert and digest log, newest first (SPEC §7). */
+/**
+ * The alert and digest log, newest first (SPEC §7). A burst's entry names thousands of users,
+ * so a page ends early once its users would pass {@link PAGE_USER_CHARS} (its nextLink goes on
+ * with the next entry), and only the page's entries have their pieces read; a `$select`
+ * without `users` reads no pieces and is cut by `$top` alone.
+ */
 export function listNotifications(req: ReadRequest): Promise<GraphCollection> {
   return listCollection(req, notificationsQuery, 'riskloop/notifications', (query) => {
     const pushed =
       query.filter && compileToTableFilter(query.filter, notificationColumns, { maxComparisons: 10 });
+    const withUsers = query.select === undefined || query.select.includes('users');
     // Entries whose users continue in piece rows (a burst's alert), with their row keys.
     const continued = new Map<Record<string, unknown>, string>();
     return {
       filter: tableFilter(req.tenant.id, keys.notificationsRange, 'notification', pushed),
+      // Without users a page weighs nothing, but resumes by RowKey all the same: one kind of skiptoken.
+      bound: { weightOf: withUsers ? userCharsOf : () => 0, max: PAGE_USER_CHARS },
       toEntity: (row) => {
         const entity = { ...notificationOf(row) };
-        if (morePieces(row)) continued.set(entity, String(row.rowKey));
+        if (withUsers && morePieces(row)) continued.set(entity, String(row.rowKey));
         return entity;
       },
       enrich: async (items) => {
@@ -187,6 +209,11 @@ async function listCollection(
     filter?: TableQuery;
     /** ... or the same RowKey range of each of the tenant's user partitions, merged by RowKey. */
     userRange?: { range: { from: string; to: string }; filter: string };
+    /**
+     * With `filter`: a page is also cut by its items' weight, and resumes by RowKey (the
+     * skiptoken's continuation is then the next page's first RowKey, not a storage token).
+     */
+    bound?: PageBound;
     toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
     /** Fills in what the rows do not carry, once per page. */
     enrich?: (items: Array<Record<string, unknown>>) => Promise<void>;
@@ -201,7 +228,7 @@ async function listCollection(
     // A filter nothing can match (e.g. `eq` an instant between two milliseconds): no reads.
     return { '@odata.context': odataContext(url, contextPath, query.select), value: [] };
   }
-  const { filter, userRange, toEntity, enrich } = plan(query);
+  const { filter, userRange, bound, toEntity, enrich } = plan(query);
   const keep = (row: Record<string, unknown>): Record<string, unknown> | undefined => {
     const entity = toEntity(row);
     if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
@@ -222,13 +249,15 @@ async function listCollection(
         partitions.userBuckets(req.tenant.id)[0]!,
         keep,
       )
-    : await readPage(
-        getStorage().tables.of(filter!.partitionKey),
-        filter!.filter,
-        query.top,
-        query.skipToken?.tableContinuationToken,
-        keep,
-      );
+    : bound
+      ? await readBoundedPageOf(filter!, query, bound, keep)
+      : await readPage(
+          getStorage().tables.of(filter!.partitionKey),
+          filter!.filter,
+          query.top,
+          query.skipToken?.tableContinuationToken,
+          keep,
+        );
   await enrich?.(page.items);
   const collection: GraphCollection = {
     '@odata.context': odataContext(url, contextPath, query.select),
@@ -244,6 +273,28 @@ async function listCollection(
     collection['@odata.nextLink'] = buildNextLink(req.url, token);
   }
   return collection;
+}
+
+/** {@link readBoundedPage} of one query, its next RowKey as the skiptoken's continuation. */
+async function readBoundedPageOf(
+  filter: TableQuery,
+  query: ListQuery,
+  bound: PageBound,
+  keep: (row: Record<string, unknown>) => Record<string, unknown> | undefined,
+): Promise<{ items: Array<Record<string, unknown>>; continuation: MergedContinuation | undefined }> {
+  const { items, nextRowKey } = await readBoundedPage(
+    getStorage().tables.of(filter.partitionKey),
+    filter.filter,
+    query.top,
+    bound,
+    query.skipToken?.continuation?.nextRowKey,
+    keep,
+  );
+  return {
+    items,
+    continuation:
+      nextRowKey === undefined ? undefined : { nextPartitionKey: filter.partitionKey, nextRowKey },
+  };
 }
 
 function projectionOf(row: Record<string, unknown>): RiskyUserProjection {

@@ -318,7 +318,13 @@ export const routes: readonly RouteSpec[] = [
     summary: 'The log of alert and digest emails',
     access: 'read',
     list: notificationsQuery,
-    success: { status: 200, description: 'A page of notification log entries.' },
+    success: {
+      status: 200,
+      description:
+        'A page of notification log entries, newest first. A page may hold fewer than `$top`: it ends ' +
+        'once its users would pass 3,000,000 characters (an entry larger than that is a page of its ' +
+        'own); follow `@odata.nextLink`.',
+    },
   },
   {
     name: 'health',

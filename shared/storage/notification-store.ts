@@ -43,6 +43,22 @@ const NotificationRow = z.object({
  * alert for a burst names thousands of users, so the users are stored in pieces below that.
  */
 const MAX_PIECE_CHARS = 30_000;
+/**
+ * Characters of users one page of the log holds at most (100 full pieces, about 3 MB of JSON),
+ * so a page's answer stays bounded however large the bursts; an entry larger than that (at
+ * about 200 characters a user, 15,000 users or more) is a page of its own, so a client following nextLinks always moves on.
+ */
+export const PAGE_USER_CHARS = 100 * MAX_PIECE_CHARS;
+
+/**
+ * The most characters of users a log row's entry can hold, known from the row alone (its own
+ * users, and a full piece for each further one), so a page is cut before its pieces are read.
+ */
+export function userCharsOf(row: Record<string, unknown>): number {
+  const pieces = NotificationRow.shape.userPieces.parse(row.userPieces) ?? 1;
+  return z.string().parse(row.users).length + (pieces - 1) * MAX_PIECE_CHARS;
+}
+
 /** Piece rows per transaction: each may be ~30K characters, and a transaction carries at most 4 MiB. */
 const PIECES_PER_TRANSACTION = 20;
 

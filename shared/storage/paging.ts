@@ -137,3 +137,57 @@ export async function readMergedPage<T>(
     if (head.rows.length === 0 && head.pages) await refill(head);
   }
 }
+
+/** A page cut by its items' total weight as well as by their count: see {@link readBoundedPage}. */
+export interface PageBound {
+  /** The weight of the item a row gives, read from the row alone. */
+  weightOf: (row: Record<string, unknown>) => number;
+  /** The most a page's items may weigh together; the first item is taken whatever it weighs. */
+  max: number;
+}
+
+/**
+ * One page of one partition's rows in RowKey order (`filter` names the partition and range),
+ * cut at `limit` items or before the item that would take their weight past `bound.max`,
+ * whichever comes first. The first item is always taken, so a client following nextLinks always
+ * moves on. A cut can fall inside a storage page, so the page resumes by RowKey, as
+ * {@link readMergedPage} does: `nextRowKey` is the first row not yet returned (inclusive), and
+ * `resumeAt` a previous page's. Each storage page asks for one row more than the page can still
+ * take, so the next page's first key is known without another round trip. Stops, like
+ * {@link readPage}, after {@link MAX_STORAGE_PAGES} storage pages (rows `keep` rejects cost
+ * reads), then ends at the next row read.
+ */
+export async function readBoundedPage<T>(
+  table: TableClient,
+  filter: string,
+  limit: number,
+  bound: PageBound,
+  resumeAt: string | undefined,
+  keep: (row: Record<string, unknown>) => T | undefined,
+): Promise<{ items: T[]; nextRowKey: string | undefined }> {
+  const query = resumeAt === undefined ? filter : `${filter} and ${odata`RowKey ge ${resumeAt}`}`;
+  const items: T[] = [];
+  let weight = 0;
+  let room = limit;
+  let token: string | undefined;
+  for (let pages = 0; ; pages += 1) {
+    if (pages === MAX_STORAGE_PAGES) room = items.length;
+    const iterator = table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })
+      .byPage({ maxPageSize: room - items.length + 1, ...(token ? { continuationToken: token } : {}) });
+    const next = await iterator.next();
+    if (next.done) return { items, nextRowKey: undefined };
+    for (const row of next.value) {
+      const rowKey = String(row.rowKey);
+      if (items.length >= room) return { items, nextRowKey: rowKey };
+      const item = keep(row);
+      if (item === undefined) continue;
+      const rowWeight = bound.weightOf(row);
+      if (items.length > 0 && weight + rowWeight > bound.max) return { items, nextRowKey: rowKey };
+      items.push(item);
+      weight += rowWeight;
+    }
+    token = next.value.continuationToken;
+    if (!token) return { items, nextRowKey: undefined };
+  }
+}
