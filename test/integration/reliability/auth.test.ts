@@ -40,15 +40,14 @@ beforeAll(async () => {
   for (const n of [A, B]) {
     const seed = tenantSeed(n, 'p2', 6);
     const p = n === A ? 'a' : 'b';
-    seed.signIns = [
-      {
-        id: `${p}-signin-1`,
-        userId: userId(n, 3),
-        userPrincipalName: `user3@t${n}.example`,
-        createdDateTime: at,
-        riskDetections: [{ riskEventType: 'anonymizedIPAddress', riskLevel: 'high' }],
-      },
-    ];
+    // Two sign-ins, so that a list of them at $top=1 has a next page whose $skiptoken can be replayed.
+    seed.signIns = [1, 2].map((i) => ({
+      id: `${p}-signin-${i}`,
+      userId: userId(n, 3),
+      userPrincipalName: `user3@t${n}.example`,
+      createdDateTime: at,
+      riskDetections: [{ riskEventType: 'anonymizedIPAddress', riskLevel: 'high' as const }],
+    }));
     seed.riskDetections = [3, 4, 5].map((u) => ({
       id: `${p}-det-${u}`,
       userId: userId(n, u),
@@ -290,6 +289,7 @@ describe('tenant isolation (R-A1)', () => {
       userId(B, 4),
       userId(B, 5),
       'b-signin-1',
+      'b-signin-2',
       'b-det-3',
       `soc@t${B}.example`,
     ];
@@ -349,12 +349,19 @@ describe('tenant isolation (R-A1)', () => {
     ]) {
       const page = await send(service, adminB, 'GET', `${list}?$top=1`);
       const next = (page.json as { '@odata.nextLink'?: string })['@odata.nextLink'];
-      if (!next) continue;
-      const skip = new URL(next).searchParams.get('$skiptoken')!;
-      expect((await check(adminA, 'GET', `${list}?$top=1&$skiptoken=${skip}`)).status).toBe(400);
+      expect(next, `${list}?$top=1 of tenant B has a next page to replay`).toEqual(expect.any(String));
+      const skip = new URL(next!).searchParams.get('$skiptoken')!;
+      expect(skip, `${list}: the nextLink carries a $skiptoken`).toEqual(expect.any(String));
+      expect(
+        (await check(adminA, 'GET', `${list}?$top=1&$skiptoken=${skip}`)).status,
+        `${list}: B's token`,
+      ).toBe(400);
       const payload = JSON.parse(Buffer.from(skip, 'base64url').toString()) as Record<string, unknown>;
       const asA = Buffer.from(JSON.stringify({ ...payload, t: tenantId(A) })).toString('base64url');
-      expect((await check(adminA, 'GET', `${list}?$top=1&$skiptoken=${asA}`)).status).toBe(400);
+      expect(
+        (await check(adminA, 'GET', `${list}?$top=1&$skiptoken=${asA}`)).status,
+        `${list}: B's token renamed to A`,
+      ).toBe(400);
     }
     // Changes aimed at B's users and sign-ins.
     for (const [path, body] of [
