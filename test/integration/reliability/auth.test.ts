@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { routes as servedRoutes } from '../../../shared/http/openapi';
 import { AUDIENCE, eventually, startService, type TestService } from '../../helpers/service';
 import { GA, SA, SO, SR, tenantId, tenantSeed, userId } from '../../helpers/tenants';
 import {
@@ -246,6 +247,14 @@ function probe(route: RouteSpec): { path: string; body?: string; ok: number } {
 }
 
 describe('SPEC §8 matrix: every route × every caller (R-A1, R-A2, R-A3)', () => {
+  // The app's own route list is checked against what the host registers in openapi.test.ts.
+  it('covers every route the app serves (HEAD /riskloop/health aside: anonymous, no body)', () => {
+    const served = servedRoutes
+      .filter((r) => r.method !== 'HEAD')
+      .map((r) => `${r.method} /${r.route.replace(/\{[^}]+\}/g, '{id}')}`);
+    expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(served.sort());
+  });
+
   it.each(callers.map((c) => [c.name, c] as const))('%s', async (_name, caller) => {
     const token = await caller.token();
     const failures: string[] = [];
