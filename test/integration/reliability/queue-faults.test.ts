@@ -357,6 +357,8 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
     const sent = (notifications.json as { value: Array<{ id: string; outcome: string }> }).value;
     expect(sent.map((s) => s.outcome)).toEqual(['sent']);
     const windowMessage = { type: 'alertWindow', tenantId: duplicated.id, windowId: sent[0]!.id };
+    // Taken before the late duplicates are queued, so that none of them can have acted yet.
+    const settled = await snapshotStorage(service.azurite.connectionString);
     await enqueueJson(ALERTS, windowMessage);
     await enqueueJson(ALERTS, windowMessage);
     await enqueueJson(ALERTS, { ...windowMessage, windowId: 'never-opened' });
@@ -366,7 +368,6 @@ describe('R-X3: duplicate and out-of-order delivery', () => {
         RESCORE,
         ingestedOf(duplicated, user, [`d1-${duplicated.n}`, `d2-${duplicated.n}`, `s1-${duplicated.n}:rt0`]),
       );
-    const settled = await snapshotStorage(service.azurite.connectionString);
     await new Promise((r) => setTimeout(r, 1_000));
     await waitUntilQueuesEmpty(service);
     // Give a (wrongly) reopened alert window time to close and send.
