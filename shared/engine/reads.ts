@@ -37,7 +37,6 @@ import {
 } from '../storage/notification-store';
 import {
   isContinuationOfTenant,
-  readBoundedPage,
   readMergedPage,
   readPage,
   type MergedContinuation,
@@ -109,9 +108,13 @@ export function listNotifications(req: ReadRequest): Promise<GraphCollection> {
     // Entries whose users continue in piece rows (a burst's alert), with their row keys.
     const continued = new Map<Record<string, unknown>, string>();
     return {
-      filter: tableFilter(req.tenant.id, keys.notificationsRange, 'notification', pushed),
-      // Without users a page weighs nothing, but resumes by RowKey all the same: one kind of skiptoken.
-      bound: { weightOf: withUsers ? userCharsOf : () => 0, max: PAGE_USER_CHARS },
+      merged: {
+        partitionKeys: [req.tenant.id],
+        range: keys.notificationsRange,
+        filter: rowsOf('notification', pushed),
+        // Without users a page weighs nothing: `$top` alone cuts it.
+        ...(withUsers ? { bound: { weightOf: userCharsOf, max: PAGE_USER_CHARS } } : {}),
+      },
       toEntity: (row) => {
         const entity = { ...notificationOf(row) };
         if (withUsers && morePieces(row)) continued.set(entity, String(row.rowKey));
@@ -146,18 +149,22 @@ function tableFilter(
   rowType: string,
   pushed: string | undefined,
 ): TableQuery {
-  const parts = [
+  const keyFilter = [
     typeof partition === 'string'
       ? odata`PartitionKey eq ${partition}`
       : odata`PartitionKey ge ${partition.from} and PartitionKey lt ${partition.to}`,
     ...(range ? [odata`RowKey ge ${range.from} and RowKey lt ${range.to}`] : []),
-    odata`rowType eq ${rowType}`,
-  ];
-  const base = parts.join(' and ');
+  ].join(' and ');
   return {
     partitionKey: typeof partition === 'string' ? partition : partition.from,
-    filter: pushed ? `${base} and (${pushed})` : base,
+    filter: `${keyFilter} and ${rowsOf(rowType, pushed)}`,
   };
+}
+
+/** Rows of one type, narrowed by a pushed-down filter. */
+function rowsOf(rowType: string, pushed: string | undefined): string {
+  const base = odata`rowType eq ${rowType}`;
+  return pushed ? `${base} and (${pushed})` : base;
 }
 
 /**
@@ -207,13 +214,16 @@ async function listCollection(
   plan: (query: ListQuery) => {
     /** One query (a partition, or a range of partitions read in key order) ... */
     filter?: TableQuery;
-    /** ... or the same RowKey range of each of the tenant's user partitions, merged by RowKey. */
-    userRange?: { range: { from: string; to: string }; filter: string };
     /**
-     * With `filter`: a page is also cut by its items' weight, and resumes by RowKey (the
-     * skiptoken's continuation is then the next page's first RowKey, not a storage token).
+     * ... or the same RowKey range of each of these partitions, merged by RowKey, resumed by
+     * the next RowKey; `bound` also cuts a page by its items' weight.
      */
-    bound?: PageBound;
+    merged?: {
+      partitionKeys: readonly string[];
+      range: { from: string; to: string };
+      filter: string;
+      bound?: PageBound;
+    };
     toEntity: (row: Record<string, unknown>) => Record<string, unknown> | undefined;
     /** Fills in what the rows do not carry, once per page. */
     enrich?: (items: Array<Record<string, unknown>>) => Promise<void>;
@@ -228,7 +238,7 @@ async function listCollection(
     // A filter nothing can match (e.g. `eq` an instant between two milliseconds): no reads.
     return { '@odata.context': odataContext(url, contextPath, query.select), value: [] };
   }
-  const { filter, userRange, bound, toEntity, enrich } = plan(query);
+  const { filter, merged, toEntity, enrich } = plan(query);
   const keep = (row: Record<string, unknown>): Record<string, unknown> | undefined => {
     const entity = toEntity(row);
     if (!entity || (query.filter && !evaluateFilter(query.filter, entity))) return undefined;
@@ -238,26 +248,25 @@ async function listCollection(
     items: Array<Record<string, unknown>>;
     continuationToken?: string | undefined;
     continuation?: MergedContinuation | undefined;
-  } = userRange
+  } = merged
     ? await readMergedPage(
         getStorage().tables,
-        partitions.userBuckets(req.tenant.id),
-        userRange.range,
-        userRange.filter,
+        merged.partitionKeys,
+        merged.range,
+        merged.filter,
         query.top,
         query.skipToken?.continuation?.nextRowKey,
-        partitions.userBuckets(req.tenant.id)[0]!,
+        merged.partitionKeys[0]!,
         keep,
+        merged.bound,
       )
-    : bound
-      ? await readBoundedPageOf(filter!, query, bound, keep)
-      : await readPage(
-          getStorage().tables.of(filter!.partitionKey),
-          filter!.filter,
-          query.top,
-          query.skipToken?.tableContinuationToken,
-          keep,
-        );
+    : await readPage(
+        getStorage().tables.of(filter!.partitionKey),
+        filter!.filter,
+        query.top,
+        query.skipToken?.tableContinuationToken,
+        keep,
+      );
   await enrich?.(page.items);
   const collection: GraphCollection = {
     '@odata.context': odataContext(url, contextPath, query.select),
@@ -273,28 +282,6 @@ async function listCollection(
     collection['@odata.nextLink'] = buildNextLink(req.url, token);
   }
   return collection;
-}
-
-/** {@link readBoundedPage} of one query, its next RowKey as the skiptoken's continuation. */
-async function readBoundedPageOf(
-  filter: TableQuery,
-  query: ListQuery,
-  bound: PageBound,
-  keep: (row: Record<string, unknown>) => Record<string, unknown> | undefined,
-): Promise<{ items: Array<Record<string, unknown>>; continuation: MergedContinuation | undefined }> {
-  const { items, nextRowKey } = await readBoundedPage(
-    getStorage().tables.of(filter.partitionKey),
-    filter.filter,
-    query.top,
-    bound,
-    query.skipToken?.continuation?.nextRowKey,
-    keep,
-  );
-  return {
-    items,
-    continuation:
-      nextRowKey === undefined ? undefined : { nextPartitionKey: filter.partitionKey, nextRowKey },
-  };
 }
 
 function projectionOf(row: Record<string, unknown>): RiskyUserProjection {
@@ -324,9 +311,12 @@ export function listRiskyUsers(req: ReadRequest): Promise<GraphCollection> {
         : keys.riskyUsersRange;
     const pushed =
       query.filter && compileToTableFilter(query.filter, riskyUserColumns, { maxComparisons: 10 });
-    const rowFilter = odata`rowType eq ${'riskyUser'}`;
     return {
-      userRange: { range, filter: pushed ? `${rowFilter} and (${pushed})` : rowFilter },
+      merged: {
+        partitionKeys: partitions.userBuckets(req.tenant.id),
+        range,
+        filter: rowsOf('riskyUser', pushed),
+      },
       toEntity: (row) => riskyUserOf(projectionOf(row)),
     };
   });

@@ -63,15 +63,26 @@ export interface MergedContinuation {
   nextRowKey: string;
 }
 
+/** A page cut by its items' total weight as well as by their count (see {@link readMergedPage}). */
+export interface PageBound {
+  /** The weight of the item a row gives, read from the row alone. */
+  weightOf: (row: Record<string, unknown>) => number;
+  /** The most a page's items may weigh together; the first item is taken whatever it weighs. */
+  max: number;
+}
+
 /**
- * One page of the same RowKey range of several partitions, merged by RowKey: the order a
- * single partition holding all those rows would give. Each partition is read a page at a
- * time (at most `limit` rows per request, all partitions in parallel), so the cost follows
- * the page, not the list. Resumes at `resumeAt` (inclusive). Stops, like {@link readPage},
- * after {@link MAX_STORAGE_PAGES} storage pages beyond each partition's first, returning
- * a short page (rows the post-filter `keep` rejects cost reads). The continuation is the
- * next RowKey; its partition is `continuationPartition`, one of the tenant's, so the
- * skiptoken's tenant check holds (the RowKey alone says where to resume).
+ * One page of the same RowKey range of one or several partitions, merged by RowKey: the
+ * order a single partition holding all those rows would give. Each partition is read a page
+ * at a time (one row more than the page takes per request, all partitions in parallel, so
+ * the next page's first RowKey is known without another round trip): the cost follows the
+ * page, not the list. Resumes at `resumeAt` (inclusive). A page ends at `limit` items, or
+ * with `bound` before the item that would take their weight past `bound.max`. Stops, like
+ * {@link readPage}, after {@link MAX_STORAGE_PAGES} storage pages beyond each partition's
+ * first, returning a short page (rows the post-filter `keep` rejects cost reads); a page
+ * always takes at least one row, so a client following nextLinks always moves on. The
+ * continuation is the next RowKey; its partition is `continuationPartition`, one of the
+ * tenant's, so the skiptoken's tenant check holds (the RowKey alone says where to resume).
  */
 export async function readMergedPage<T>(
   tables: Tables,
@@ -82,6 +93,7 @@ export async function readMergedPage<T>(
   resumeAt: string | undefined,
   continuationPartition: string,
   keep: (row: Record<string, unknown>) => T | undefined,
+  bound?: PageBound,
 ): Promise<{ items: T[]; continuation: MergedContinuation | undefined }> {
   const from = resumeAt && resumeAt > range.from ? resumeAt : range.from;
   const filterOf = (pk: string): string => {
@@ -113,81 +125,33 @@ export async function readMergedPage<T>(
     pages: tables
       .of(pk)
       .listEntities<Record<string, unknown>>({ queryOptions: { filter: filterOf(pk) } })
-      .byPage({ maxPageSize: limit }),
+      .byPage({ maxPageSize: limit + 1 }),
   }));
   await Promise.all(streams.map(refill));
   const items: T[] = [];
   let taken = 0;
+  let weight = 0;
+  const endBefore = (rowKey: string) => ({
+    items,
+    continuation: { nextPartitionKey: continuationPartition, nextRowKey: rowKey },
+  });
   for (;;) {
     let head: Stream | undefined;
     for (const s of streams)
       if (s.rows.length > 0 && (!head || s.rows[0]!.rowKey < head.rows[0]!.rowKey)) head = s;
     if (!head) return { items, continuation: undefined };
-    // Over budget, a page ends short, but never before taking a row: a client following
-    // nextLinks always moves on.
-    if (items.length >= limit || (pagesRead >= budget && taken > 0))
-      return {
-        items,
-        continuation: { nextPartitionKey: continuationPartition, nextRowKey: head.rows[0]!.rowKey },
-      };
-    const row = head.rows.shift()!;
-    taken += 1;
+    const row = head.rows[0]!;
+    // Over budget, a page ends short, but never before taking a row.
+    if (items.length >= limit || (pagesRead >= budget && taken > 0)) return endBefore(row.rowKey);
     const item = keep(row);
-    if (item !== undefined) items.push(item);
-    if (head.rows.length === 0 && head.pages) await refill(head);
-  }
-}
-
-/** A page cut by its items' total weight as well as by their count: see {@link readBoundedPage}. */
-export interface PageBound {
-  /** The weight of the item a row gives, read from the row alone. */
-  weightOf: (row: Record<string, unknown>) => number;
-  /** The most a page's items may weigh together; the first item is taken whatever it weighs. */
-  max: number;
-}
-
-/**
- * One page of one partition's rows in RowKey order (`filter` names the partition and range),
- * cut at `limit` items or before the item that would take their weight past `bound.max`,
- * whichever comes first. The first item is always taken, so a client following nextLinks always
- * moves on. A cut can fall inside a storage page, so the page resumes by RowKey, as
- * {@link readMergedPage} does: `nextRowKey` is the first row not yet returned (inclusive), and
- * `resumeAt` a previous page's. Each storage page asks for one row more than the page can still
- * take, so the next page's first key is known without another round trip. Stops, like
- * {@link readPage}, after {@link MAX_STORAGE_PAGES} storage pages (rows `keep` rejects cost
- * reads), then ends at the next row read.
- */
-export async function readBoundedPage<T>(
-  table: TableClient,
-  filter: string,
-  limit: number,
-  bound: PageBound,
-  resumeAt: string | undefined,
-  keep: (row: Record<string, unknown>) => T | undefined,
-): Promise<{ items: T[]; nextRowKey: string | undefined }> {
-  const query = resumeAt === undefined ? filter : `${filter} and ${odata`RowKey ge ${resumeAt}`}`;
-  const items: T[] = [];
-  let weight = 0;
-  let room = limit;
-  let token: string | undefined;
-  for (let pages = 0; ; pages += 1) {
-    if (pages === MAX_STORAGE_PAGES) room = items.length;
-    const iterator = table
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })
-      .byPage({ maxPageSize: room - items.length + 1, ...(token ? { continuationToken: token } : {}) });
-    const next = await iterator.next();
-    if (next.done) return { items, nextRowKey: undefined };
-    for (const row of next.value) {
-      const rowKey = String(row.rowKey);
-      if (items.length >= room) return { items, nextRowKey: rowKey };
-      const item = keep(row);
-      if (item === undefined) continue;
-      const rowWeight = bound.weightOf(row);
-      if (items.length > 0 && weight + rowWeight > bound.max) return { items, nextRowKey: rowKey };
+    const rowWeight = item === undefined || !bound ? 0 : bound.weightOf(row);
+    if (bound && items.length > 0 && weight + rowWeight > bound.max) return endBefore(row.rowKey);
+    head.rows.shift();
+    taken += 1;
+    if (item !== undefined) {
       items.push(item);
       weight += rowWeight;
     }
-    token = next.value.continuationToken;
-    if (!token) return { items, nextRowKey: undefined };
+    if (head.rows.length === 0 && head.pages) await refill(head);
   }
 }
