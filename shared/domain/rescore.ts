@@ -91,7 +91,7 @@ export function planRescore(input: RescoreInput): RescorePlan {
   // Every state the user passed through since the stored one: the same facts give the same
   // answer whether one rescore sees them or several do, one after another (R-X3).
   const path: Array<Pick<UserView, 'riskLevel' | 'riskState'>> = [last];
-  for (const { action, before, beforeAt, beforeTypes, after } of score.actionOutcomes) {
+  for (const { action, before, after } of score.actionOutcomes) {
     if (action.appliedAt === undefined) {
       // R-S7, R-X3: facts recorded since the stored state moved the user before this action
       // (a detection and a dismiss seen by one rescore): that change is in history, as the
@@ -99,19 +99,19 @@ export function planRescore(input: RescoreInput): RescorePlan {
       // (an action whose row was written after a rescore saw them) are not a change since.
       const storedSince = previous?.riskLastUpdatedDateTime;
       if (
-        beforeAt !== undefined &&
-        (storedSince === undefined || beforeAt > storedSince) &&
-        !sameView(last, before)
+        before.at !== undefined &&
+        (storedSince === undefined || before.at > storedSince) &&
+        !sameView(last, before.view)
       ) {
-        path.push(before);
+        path.push(before.view);
         history.push({
-          key: `${beforeAt}|s|${action.id}`,
-          dateTime: beforeAt,
+          key: `${before.at}|s|${action.id}`,
+          dateTime: before.at,
           initiatedBy: '',
-          activity: { detail: before.riskDetail, riskEventTypes: beforeTypes },
-          ...before,
+          activity: { detail: before.view.riskDetail, riskEventTypes: before.types },
+          ...before.view,
         });
-        last = before;
+        last = before.view;
       }
       path.push(after);
       // R-S7: every accepted admin action is recorded, even one that changes nothing; a
@@ -142,16 +142,11 @@ export function planRescore(input: RescoreInput): RescorePlan {
     (view, i) => i > 0 && isActiveState(view.riskState) && path[i - 1]!.riskState !== view.riskState,
   );
   if (!sameView(last, final)) {
-    const activeTypes = new Set(
-      facts.detections
-        .filter((d) => isActiveState(score.detections.get(d.id)!.riskState))
-        .map((d) => d.riskEventType),
-    );
     history.push({
       key: `${now}|s`,
       dateTime: now,
       initiatedBy: '',
-      activity: { detail: final.riskDetail, riskEventTypes: [...activeTypes].sort() },
+      activity: { detail: final.riskDetail, riskEventTypes: score.activeTypes },
       ...final,
     });
   }

@@ -26,18 +26,22 @@ export interface SignInView extends DerivedState {
   riskLevelAggregated: RiskLevel;
 }
 
-/** The user's state right after one action was applied: the audit record of R-S7. */
+/**
+ * The user's state just before an action, what the facts recorded before it made it (R-S7: a
+ * change they made is in history even when the same rescore applies the action).
+ */
+export interface PriorState {
+  view: UserView;
+  /** When the latest fact before the action was recorded (undefined: none was). */
+  at: string | undefined;
+  /** The types of the active detections (a history item's `riskEventTypes`). */
+  types: string[];
+}
+
+/** The user's state right before and after one action was applied: the audit record of R-S7. */
 export interface ActionOutcome {
   action: ActionFact;
-  /**
-   * The user's state just before the action, what the facts recorded before it made it
-   * (R-S7: a change they made is in history even when the same rescore applies the action).
-   */
-  before: UserView;
-  /** When the latest fact before the action was recorded (undefined: none was). */
-  beforeAt: string | undefined;
-  /** The types of the active detections just before the action. */
-  beforeTypes: string[];
+  before: PriorState;
   after: UserView;
 }
 
@@ -47,6 +51,8 @@ export interface Score {
   signIns: Map<string, SignInView>;
   /** Outcomes of every action, in acceptance order. */
   actionOutcomes: ActionOutcome[];
+  /** The types of the user's active detections at the end, sorted. */
+  activeTypes: string[];
 }
 
 const actionDetail: Record<ActionKind, RiskDetail> = {
@@ -263,13 +269,14 @@ export function scoreUser(facts: UserFacts): Score {
   const replay = new Replay();
   const actionOutcomes: ActionOutcome[] = [];
   let lastFactAt: string | undefined;
+  const prior = (): PriorState => ({ view: replay.userView(), at: lastFactAt, types: replay.activeTypes() });
   // R-F3's detection is part of its action (recorded just before it): the state before the
   // action is the one before that detection.
-  let held: Pick<ActionOutcome, 'before' | 'beforeAt' | 'beforeTypes'> | undefined;
+  let held: PriorState | undefined;
   for (const event of timeline(facts)) {
     if ('detection' in event) {
       if (event.detection.riskEventType === 'adminConfirmedUserCompromised') {
-        held = { before: replay.userView(), beforeAt: lastFactAt, beforeTypes: replay.activeTypes() };
+        held = prior();
       } else {
         lastFactAt = event.at;
         held = undefined;
@@ -277,16 +284,19 @@ export function scoreUser(facts: UserFacts): Score {
       replay.addDetection(event.detection);
     } else if ('signIn' in event) replay.addSignIn(event.signIn);
     else {
-      const before =
-        event.action.kind === 'confirmUserCompromised' && held
-          ? held
-          : { before: replay.userView(), beforeAt: lastFactAt, beforeTypes: replay.activeTypes() };
+      const before = event.action.kind === 'confirmUserCompromised' && held ? held : prior();
       held = undefined;
       replay.apply(event.action);
-      actionOutcomes.push({ action: event.action, ...before, after: replay.userView() });
+      actionOutcomes.push({ action: event.action, before, after: replay.userView() });
     }
   }
   const signIns = new Map<string, SignInView>();
   for (const s of facts.signIns) signIns.set(s.id, replay.signInView(s.id));
-  return { user: replay.userView(), detections: replay.detectionState, signIns, actionOutcomes };
+  return {
+    user: replay.userView(),
+    detections: replay.detectionState,
+    signIns,
+    actionOutcomes,
+    activeTypes: replay.activeTypes(),
+  };
 }
