@@ -82,7 +82,7 @@ async function allPages(
 
 const userChars = (item: Record<string, unknown>): number => JSON.stringify(item.users).length;
 
-describe('GET /riskloop/notifications: a page is bounded by the users it holds', () => {
+describe('SPEC §7 GET /riskloop/notifications (the users each email covered): a page is bounded by the users it holds', () => {
   it('$top=500 over large entries: pages cut at the bound, the nextLinks yield every entry once', async () => {
     const tenant = await seeded(301);
     // About 390,000 characters of users each: ten of them are more than one page holds.
